@@ -1,0 +1,76 @@
+# The Scent: `make run` serves the shop with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Django 6.1 needs Python 3.12+. Prefer 3.13, then 3.12; pyenv installs are found directly
+# because their shims refuse versions that are not "global".
+PYTHON ?= $(shell for v in 3.13 3.12; do \
+	  for c in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v /usr/local/bin/python$$v /usr/bin/python$$v; do \
+	    if "$$c" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1; then echo "$$c"; exit 0; fi; \
+	  done; done)
+PORT ?= 8000
+export PYTHONUNBUFFERED := 1
+
+.PHONY: help install run serve seed test test-sqlite test-mariadb test-postgres lint format services clean lock
+
+help:
+	@echo "make run    - install, migrate, seed demo data and serve on http://127.0.0.1:$(PORT) (web + worker + scheduler)"
+	@echo "make test   - run the whole test suite (SQLite, MariaDB, PostgreSQL, Redis, browser)"
+	@echo "make lint   - ruff check and format check"
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: Python 3.12 or newer is required (Django 6.1). Install python3.13 or python3.12 and retry, or run: make PYTHON=/path/to/python3.12" >&2; \
+	  exit 1; \
+	fi
+	"$(PYTHON)" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Installs are pinned by constraints.txt (the lock); the stamp re-runs pip when either changes.
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed-mysql: $(VENV)/.installed
+	@scripts/ensure-system-packages libmariadb-dev pkg-config
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,mysql]'
+	@touch $@
+
+storage:
+	@mkdir -p storage/app/public storage/logs storage/framework
+
+run: install storage
+	$(BIN)/scent migrate --noinput
+	$(BIN)/scent seed --if-empty
+	@echo "The Scent: http://127.0.0.1:$(PORT)  (admin: create a login with '$(BIN)/scent createsuperuser'; Ctrl-C stops everything)"
+	PORT=$(PORT) PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
+
+seed: install storage
+	$(BIN)/scent seed
+
+test: $(VENV)/.installed-mysql
+	@scripts/test-services
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadgroup $(PYTEST_ARGS)
+	DB_CONNECTION=mariadb $(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadgroup -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Refresh the lock after changing pyproject.toml dependencies.
+lock: $(BIN)/python
+	rm -rf $(VENV)-lock && "$(PYTHON)" -m venv $(VENV)-lock
+	$(VENV)-lock/bin/pip install --quiet -e '.[dev,mysql]'
+	$(VENV)-lock/bin/pip freeze --exclude-editable | sort > constraints.txt
+	rm -rf $(VENV)-lock
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

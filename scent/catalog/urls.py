@@ -1,0 +1,12 @@
+from django.urls import path
+
+from scent.catalog import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("products/", views.product_list, name="product_list"),
+    path("products/<slug:slug>/", views.product_detail, name="product"),
+    path("categories/<slug:slug>/", views.category_detail, name="category"),
+]

@@ -1,0 +1,27 @@
+"""Fixtures shared by the whole suite.
+
+The database under test is chosen by DB_CONNECTION (the Makefile runs the suite on
+SQLite, then on MariaDB); each xdist worker gets its own test database.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded and generated files go to a per-test directory, never to storage/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _locmem_cache(settings):
+    """Tests that don't ask for a specific cache get an isolated in-memory one."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    from django.core.cache import cache
+
+    cache.clear()

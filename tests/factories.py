@@ -1,0 +1,96 @@
+"""factory-boy factories shared by the whole suite (extend them; don't fork them)."""
+
+from __future__ import annotations
+
+import factory
+from django.utils.text import slugify
+
+from scent.accounts.models import Address, User
+from scent.catalog.models import Category, Mood, Note, Product, ProductNote, ScentFamily
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"shopper{n}@example.com")
+    first_name = "Ada"
+    last_name = "Lovelace"
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory-boy's signature
+        if create:
+            obj.save()
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Address
+
+    user = factory.SubFactory(UserFactory)
+    full_name = "Ada Lovelace"
+    line1 = "12 Lavender Lane"
+    city = "Bath"
+    postal_code = "BA1 1AA"
+    country = "GB"
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class MoodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Mood
+        django_get_or_create = ("slug",)
+
+    name = factory.Iterator(["Calm", "Sleep", "Energy", "Focus", "Uplift"])
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class NoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Note
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Note {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    family = ScentFamily.HERBAL
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+        skip_postgeneration_save = True
+
+    category = factory.SubFactory(CategoryFactory)
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    short_description = "A calming essential oil."
+    description = "Steam-distilled and bottled in small batches."
+    price = 1250
+    currency = "USD"
+    stock_quantity = 10
+    scent_family = ScentFamily.HERBAL
+    size = "10 ml"
+
+    @factory.post_generation
+    def moods(obj, create, extracted, **kwargs):  # noqa: N805
+        if create and extracted:
+            obj.moods.set(extracted)
+
+    @factory.post_generation
+    def with_notes(obj, create, extracted, **kwargs):  # noqa: N805
+        """`ProductFactory(with_notes={"top": [note], "base": [...]})`."""
+        if create and extracted:
+            for position, notes in extracted.items():
+                for note in notes:
+                    ProductNote.objects.create(product=obj, note=note, position=position)

@@ -212,7 +212,9 @@ if SESSION_DRIVER == "redis":
     SESSION_CACHE_ALIAS = "sessions"
 if SESSION_DRIVER == "file":
     SESSION_FILE_PATH = STORAGE_DIR / "framework" / "sessions"
-SESSION_COOKIE_AGE = get_int("SESSION_LIFETIME", 120) * 60 if get_str("SESSION_LIFETIME") else 1209600
+SESSION_COOKIE_AGE = (
+    get_int("SESSION_LIFETIME", 120) * 60 if get_str("SESSION_LIFETIME") else 1209600
+)
 
 QUEUE_CONNECTION = get_choice("QUEUE_CONNECTION", "database", ("sync", "database", "redis"))
 _TASK_BACKENDS = {
@@ -483,7 +485,9 @@ def _check_production() -> None:
             "APP_URL is not set; set it to the shop's https:// address, e.g. https://shop.example.com."
         )
     if _app_url is None or _app_url.scheme != "https" or not _app_url.hostname:
-        raise ConfigurationError(f"APP_URL must be an https:// address in production, not {APP_URL!r}.")
+        raise ConfigurationError(
+            f"APP_URL must be an https:// address in production, not {APP_URL!r}."
+        )
     if PAYMENT_GATEWAY == "stripe":
         for name, value, live in (
             ("STRIPE_KEY", STRIPE_KEY, "pk_live_"),
@@ -497,7 +501,9 @@ def _check_production() -> None:
                     "(set STRIPE_ALLOW_TEST_KEYS=true only on a staging shop)."
                 )
         if not STRIPE_WEBHOOK_SECRET:
-            raise ConfigurationError("STRIPE_WEBHOOK_SECRET is not set but PAYMENT_GATEWAY is stripe.")
+            raise ConfigurationError(
+                "STRIPE_WEBHOOK_SECRET is not set but PAYMENT_GATEWAY is stripe."
+            )
     elif not get_bool("ALLOW_TEST_GATEWAY", default=False):
         raise ConfigurationError(
             "PAYMENT_GATEWAY is the offline test gateway; set STRIPE_KEY, STRIPE_SECRET and "

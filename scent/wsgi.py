@@ -5,7 +5,7 @@ import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scent.settings")
 
-from scent.env import ConfigurationError  # noqa: E402
+from scent.env import ConfigurationError
 
 try:
     from django.core.wsgi import get_wsgi_application

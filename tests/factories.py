@@ -20,7 +20,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory-boy's signature
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -83,12 +83,12 @@ class ProductFactory(factory.django.DjangoModelFactory):
     size = "10 ml"
 
     @factory.post_generation
-    def moods(obj, create, extracted, **kwargs):  # noqa: N805
+    def moods(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.moods.set(extracted)
 
     @factory.post_generation
-    def with_notes(obj, create, extracted, **kwargs):  # noqa: N805
+    def with_notes(obj, create, extracted, **kwargs):
         """`ProductFactory(with_notes={"top": [note], "base": [...]})`."""
         if create and extracted:
             for position, notes in extracted.items():

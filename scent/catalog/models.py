@@ -66,7 +66,9 @@ class Note(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     family = models.CharField(max_length=16, choices=ScentFamily.choices, blank=True)
     origin = models.CharField(
-        max_length=120, blank=True, help_text="Where the botanical comes from, e.g. Provence, France"
+        max_length=120,
+        blank=True,
+        help_text="Where the botanical comes from, e.g. Provence, France",
     )
     description = models.TextField(blank=True)
 
@@ -172,7 +174,9 @@ def product_image_path(instance: ProductImage, filename: str) -> str:
 
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to=product_image_path, width_field="width", height_field="height")
+    image = models.ImageField(
+        upload_to=product_image_path, width_field="width", height_field="height"
+    )
     thumbnail = models.ImageField(upload_to=product_image_path, blank=True, editable=False)
     alt_text = models.CharField(
         max_length=200, help_text="Describe the picture for shoppers who cannot see it"

@@ -235,9 +235,10 @@ if QUEUE_CONNECTION == "redis":
     INSTALLED_APPS.append("django_rq")
 
 # --- Mail --------------------------------------------------------------------
+# Laravel's default mailer is smtp; locally we print mail to the console instead.
 MAIL_MAILER = get_choice(
     "MAIL_MAILER",
-    "console",
+    "smtp" if IS_PRODUCTION else "console",
     ("smtp", "log", "console", "file", "array", "mailgun", "ses", "postmark", "sendgrid", "resend"),
 )
 MAIL_FROM_ADDRESS = get_str("MAIL_FROM_ADDRESS", "hello@thescent.local")

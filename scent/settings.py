@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "scent.core.context_processors.shop",
+                "scent.catalog.context_processors.catalog_nav",
             ],
             # The cached loader is Laravel's `view:cache`; in local mode templates reload.
             "loaders": _loaders if DEBUG else [("django.template.loaders.cached.Loader", _loaders)],
@@ -459,6 +460,14 @@ LOGGING = {
 
 SENTRY_DSN = get_str("SENTRY_DSN")
 SENTRY_TRACES_SAMPLE_RATE = float(get_str("SENTRY_TRACES_SAMPLE_RATE", "0") or 0)
+
+# --- Maintenance mode (scent down / scent up) -----------------------------------
+MAINTENANCE_DRIVER = get_choice("MAINTENANCE_DRIVER", "database", ("database", "cache", "file"))
+MAINTENANCE_CACHE_STORE = get_str("MAINTENANCE_CACHE_STORE", "default")
+MAINTENANCE_FILE = STORAGE_DIR / "framework" / "down"
+# Each process re-reads the database/cache state at most this often (seconds).
+MAINTENANCE_STATE_TTL = float(get_str("MAINTENANCE_STATE_TTL", "1") or 1)
+MAINTENANCE_BYPASS_COOKIE_AGE = get_int("MAINTENANCE_BYPASS_HOURS", 12) * 60 * 60
 
 # --- Shop ----------------------------------------------------------------------
 SHOP_PRODUCTS_PER_PAGE = get_int("SHOP_PRODUCTS_PER_PAGE", 12)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import io
+
 import factory
 from django.utils.text import slugify
+from PIL import Image
 
 from scent.accounts.models import Address, User
-from scent.catalog.models import Category, Mood, Note, Product, ProductNote, ScentFamily
+from scent.catalog.models import (
+    Category,
+    Mood,
+    Note,
+    Product,
+    ProductImage,
+    ProductNote,
+    ScentFamily,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -94,3 +105,36 @@ class ProductFactory(factory.django.DjangoModelFactory):
             for position, notes in extracted.items():
                 for note in notes:
                     ProductNote.objects.create(product=obj, note=note, position=position)
+
+
+def image_bytes(
+    size: tuple[int, int] = (640, 480), colour: str = "#b76e99", fmt: str = "JPEG"
+) -> bytes:
+    """A real picture, encoded in memory (JPEG unless fmt says otherwise)."""
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, fmt)
+    return out.getvalue()
+
+
+class ProductImageFactory(factory.django.DjangoModelFactory):
+    """Stored through `add_product_image`, so files and thumbnail are real."""
+
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    image = factory.LazyFunction(image_bytes)
+    alt_text = factory.LazyAttribute(lambda o: f"A bottle of {o.product.name}")
+    position = None
+
+    @classmethod
+    def _create(cls, model_class, *, product, image, alt_text, position=None, **kwargs):
+        from scent.catalog.services import add_product_image
+
+        return add_product_image(
+            product=product,
+            image_file=image,
+            alt_text=alt_text,
+            position=position,
+            filename=kwargs.pop("filename", None) or f"{product.slug}.jpg",
+        )

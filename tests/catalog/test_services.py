@@ -1,0 +1,177 @@
+import io
+import logging
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from scent.catalog import images
+from scent.catalog.models import Product
+from scent.catalog.services import (
+    InsufficientStock,
+    add_product_image,
+    adjust_stock,
+    delete_product_image,
+    set_products_active,
+    set_products_featured,
+    set_stock,
+)
+from tests.factories import ProductFactory, ProductImageFactory, image_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _open(field) -> Image.Image:
+    with field.open("rb") as fh:
+        img = Image.open(io.BytesIO(fh.read()))
+        img.load()
+        return img
+
+
+def test_an_uploaded_photo_is_stored_with_a_smaller_square_thumbnail():
+    product = ProductFactory(name="Lavender Oil")
+    upload = SimpleUploadedFile("My Photo.JPG", image_bytes((1600, 1200)), "image/jpeg")
+
+    image = add_product_image(product=product, image_file=upload, alt_text="Lavender bottle")
+
+    assert image.pk and image.alt_text == "Lavender bottle"
+    assert (image.width, image.height) == (1600, 1200)
+    assert image.image.name.startswith(f"products/{product.slug}/")
+    thumb = _open(image.thumbnail)
+    assert thumb.format == "WEBP"
+    assert thumb.size == images.THUMBNAIL_SIZE
+    assert image.thumbnail.size < image.image.size
+    assert list(product.images.all()) == [image]
+
+
+def test_images_without_a_position_go_after_the_existing_ones():
+    product = ProductFactory()
+    first = ProductImageFactory(product=product)
+    second = ProductImageFactory(product=product)
+    assert (first.position, second.position) == (0, 1)
+
+
+def test_the_thumbnail_follows_the_exif_orientation():
+    # given a landscape JPEG whose EXIF says "rotate 90°" (as phones write it)
+    img = Image.new("RGB", (800, 400), "#3f8f86")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    img.save(out, "JPEG", exif=exif)
+
+    image = add_product_image(product=ProductFactory(), image_file=out.getvalue(), alt_text="x")
+
+    # the stored picture is upright (portrait) and says so
+    assert (image.width, image.height) == (400, 800)
+    assert _open(image.image).size == (400, 800)
+
+
+def test_a_png_with_transparency_gets_a_white_background_thumbnail():
+    img = Image.new("RGBA", (300, 300), (0, 0, 0, 0))
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    image = add_product_image(product=ProductFactory(), image_file=out.getvalue(), alt_text="x")
+    assert _open(image.thumbnail).convert("RGB").getpixel((10, 10)) == (255, 255, 255)
+
+
+def test_a_file_that_is_not_a_picture_is_rejected_with_a_clear_message():
+    product = ProductFactory()
+    upload = SimpleUploadedFile("notes.jpg", b"%PDF-1.7 definitely not a picture", "image/jpeg")
+
+    with pytest.raises(ValidationError) as err:
+        add_product_image(product=product, image_file=upload, alt_text="x")
+
+    assert "not a picture we can read" in err.value.messages[0]
+    assert product.images.count() == 0
+
+
+def test_a_truncated_picture_is_rejected():
+    data = image_bytes((800, 800))[:2000]
+    with pytest.raises(ValidationError, match="not a picture"):
+        add_product_image(product=ProductFactory(), image_file=data, alt_text="x")
+
+
+def test_a_huge_picture_is_rejected_before_it_is_decoded():
+    # 12000x12000 of one colour compresses to a small PNG: only the pixel count betrays it
+    out = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(out, "PNG")
+
+    with pytest.raises(ValidationError) as err:
+        add_product_image(product=ProductFactory(), image_file=out.getvalue(), alt_text="x")
+
+    assert "12000 x 12000 pixels" in err.value.messages[0]
+
+
+def test_a_file_over_the_size_limit_is_rejected(settings):
+    upload = SimpleUploadedFile("big.jpg", b"\xff" * (images.MAX_UPLOAD_BYTES + 1), "image/jpeg")
+    with pytest.raises(ValidationError, match="the limit is 10 MB"):
+        add_product_image(product=ProductFactory(), image_file=upload, alt_text="x")
+
+
+def test_alt_text_is_required():
+    with pytest.raises(ValidationError, match="alt text"):
+        add_product_image(product=ProductFactory(), image_file=image_bytes(), alt_text="  ")
+
+
+def test_deleting_an_image_removes_its_files(django_capture_on_commit_callbacks):
+    image = ProductImageFactory()
+    storage = image.image.storage
+    names = [image.image.name, image.thumbnail.name]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_product_image(image=image)
+
+    assert not any(storage.exists(n) for n in names)
+
+
+def test_bulk_activate_and_feature_report_how_many_changed():
+    on, off = ProductFactory(is_active=True), ProductFactory(is_active=False)
+
+    assert set_products_active(product_ids=[on.pk, off.pk], active=False) == 1
+    assert not Product.objects.filter(is_active=True).exists()
+    assert set_products_active(product_ids=[on.pk, off.pk], active=True) == 2
+    assert set_products_featured(product_ids=[on.pk], featured=True) == 1
+    assert list(Product.objects.filter(is_featured=True)) == [on]
+
+
+def test_stock_goes_up_and_down(caplog):
+    product = ProductFactory(sku="LAV-10", stock_quantity=3)
+    with caplog.at_level(logging.INFO, logger="scent.catalog.stock"):
+        assert adjust_stock(product=product, delta=5, reason="delivery") == 8
+        assert adjust_stock(product=product, delta=-8, reason="order 42") == 0
+    product.refresh_from_db()
+    assert product.stock_quantity == 0
+    assert "stock LAV-10 +5 -> 8 (delivery)" in caplog.text
+    assert "stock LAV-10 -8 -> 0 (order 42)" in caplog.text
+
+
+def test_stock_never_goes_negative():
+    product = ProductFactory(name="Neroli", stock_quantity=2)
+
+    with pytest.raises(InsufficientStock) as err:
+        adjust_stock(product=product, delta=-3)
+
+    assert err.value.messages == ["Only 2 of Neroli left; cannot take 3."]
+    product.refresh_from_db()
+    assert product.stock_quantity == 2
+
+
+def test_a_stale_copy_cannot_oversell():
+    # two requests loaded the product when 1 unit was left; both try to take it
+    product = ProductFactory(stock_quantity=1)
+    stale = Product.objects.get(pk=product.pk)
+    adjust_stock(product=product, delta=-1)
+    with pytest.raises(InsufficientStock):
+        adjust_stock(product=stale, delta=-1)
+    product.refresh_from_db()
+    assert product.stock_quantity == 0
+
+
+def test_a_stock_take_sets_the_quantity_and_refuses_negatives():
+    product = ProductFactory(stock_quantity=4)
+    assert set_stock(product=product, quantity=11) == 11
+    with pytest.raises(ValidationError, match="cannot be negative"):
+        set_stock(product=product, quantity=-1)
+    product.refresh_from_db()
+    assert product.stock_quantity == 11

@@ -28,3 +28,56 @@ class MaintenanceMode(models.Model):
 
     def __str__(self) -> str:
         return f"down since {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class QueueWorker(models.Model):
+    """A running `scent worker` (database queue), kept alive by its heartbeat thread.
+
+    django-tasks-db marks a job RUNNING when a worker claims it and nothing ever looks at
+    it again: a worker killed mid-job (OOM, kill -9, a lost machine) would leave the job
+    RUNNING forever. The heartbeat tells live workers from dead ones, so another worker can
+    hand a dead worker's job back to the queue (scent.ops.queue.database).
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    queues = models.CharField(max_length=255)
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "queue worker"
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} on {self.hostname} (pid {self.pid})"
+
+
+class ScheduleRun(models.Model):
+    """One tick of one scheduled job; the unique (job, tick) row is the cross-machine lock."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+        SKIPPED = "skipped", "skipped"
+
+    job = models.CharField(max_length=100)
+    tick = models.DateTimeField(help_text="The minute (UTC) this run was due.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    host = models.CharField(max_length=255, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    output = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "scheduled run"
+        constraints = [
+            models.UniqueConstraint(fields=["job", "tick"], name="ops_schedulerun_one_per_tick")
+        ]
+        indexes = [
+            models.Index(fields=["job", "status", "-tick"], name="ops_schedulerun_job_status")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.tick:%Y-%m-%d %H:%M} {self.status}"

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "scent.core.middleware.LivenessMiddleware",
+    "scent.ops.middleware.RequestLogMiddleware",
+    "scent.ops.middleware.MaintenanceMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -442,10 +444,13 @@ LOGGING = {
         "text": {"format": "[{asctime}] {levelname} {name}: {message}", "style": "{"},
         "json": {"()": "scent.core.logging.JsonFormatter"},
     },
-    "filters": {"request_context": {"()": "scent.core.logging.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "scent.core.logging.RequestContextFilter"},
+        "redact": {"()": "scent.core.logging.RedactingFilter"},
+    },
     "handlers": {
         "main": _handlers[_channel]
-        | {"formatter": LOG_FORMAT, "filters": ["request_context"], "level": _PY_LEVEL}
+        | {"formatter": LOG_FORMAT, "filters": ["request_context", "redact"], "level": _PY_LEVEL}
     },
     "root": {"handlers": ["main"], "level": _PY_LEVEL},
     "loggers": {

@@ -25,3 +25,13 @@ def _locmem_cache(settings):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _maintenance_file_in_tmp(settings, tmp_path):
+    """Maintenance state in a per-test file: no extra query per request, no leak between tests.
+
+    Tests of the database and cache drivers (tests/ops) switch MAINTENANCE_DRIVER themselves.
+    """
+    settings.MAINTENANCE_DRIVER = "file"
+    settings.MAINTENANCE_FILE = tmp_path / "framework" / "down"

@@ -370,6 +370,9 @@ AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Axes would look for an "email" credential (USERNAME_FIELD) that login forms never send;
+# this reads "username" and lower-cases it, so every spelling counts against one account.
+AXES_USERNAME_CALLABLE = "scent.accounts.auth.axes_username"
 AXES_IPWARE_PROXY_COUNT = get_int("TRUSTED_PROXY_COUNT", 1 if IS_PRODUCTION else 0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_FLY_CLIENT_IP", "HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 AXES_ENABLE_ACCESS_FAILURE_LOG = True

@@ -8,7 +8,8 @@ admin.site.index_title = "Shop management"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("scent.accounts.urls")),
+    # /accounts/... (sign-in, reset) and /account/... (the customer's own pages)
+    path("", include("scent.accounts.urls")),
     path("", include("scent.catalog.urls")),
 ]
 

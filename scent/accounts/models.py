@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 
+from scent.accounts.countries import COUNTRIES, country_name
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -67,7 +69,9 @@ class Address(models.Model):
     city = models.CharField(max_length=100)
     region = models.CharField("state / county", max_length=100, blank=True)
     postal_code = models.CharField(max_length=20)
-    country = models.CharField(max_length=2, help_text="ISO 3166 country code, e.g. US, GB")
+    country = models.CharField(
+        max_length=2, choices=COUNTRIES, help_text="ISO 3166 country code, e.g. US, GB"
+    )
     phone = models.CharField(max_length=32, blank=True)
     # At most one default per user: kept by accounts.services.set_default_address
     # (a partial unique index would not exist on MariaDB).
@@ -85,5 +89,5 @@ class Address(models.Model):
     def as_lines(self) -> list[str]:
         parts = [self.full_name, self.line1, self.line2]
         parts.append(" ".join(p for p in (self.city, self.region, self.postal_code) if p))
-        parts.append(self.country)
+        parts.append(country_name(self.country))
         return [p for p in parts if p]

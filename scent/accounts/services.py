@@ -1,0 +1,148 @@
+"""Writes for customer accounts: registration, profile, address book.
+
+Every function is keyword-only and takes the acting user, so a view can never
+touch another customer's data by passing the wrong id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from scent.accounts.models import Address, User
+
+ADDRESS_FIELDS = (
+    "label",
+    "full_name",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "phone",
+)
+PROFILE_FIELDS = ("first_name", "last_name", "email", "phone", "marketing_opt_in")
+
+
+def normalize_email(email: str) -> str:
+    """Return the stored form of an e-mail address: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def email_is_taken(*, email: str, exclude_user: User | None = None) -> bool:
+    """Whether another account already uses `email` (case-insensitively)."""
+    qs = User.objects.filter(email__iexact=normalize_email(email))
+    if exclude_user is not None:
+        qs = qs.exclude(pk=exclude_user.pk)
+    return qs.exists()
+
+
+@transaction.atomic
+def user_register(
+    *,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    marketing_opt_in: bool = False,
+) -> User:
+    """Create a customer account; the password must already be validated."""
+    email = normalize_email(email)
+    if email_is_taken(email=email):
+        raise ValidationError(
+            {"email": "An account with this e-mail already exists."}, code="duplicate_email"
+        )
+    return User.objects.create_user(
+        email=email,
+        password=password,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        marketing_opt_in=marketing_opt_in,
+    )
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
+    """Update name, e-mail, phone and marketing consent from cleaned form data."""
+    changes = {k: v for k, v in data.items() if k in PROFILE_FIELDS}
+    if "email" in changes:
+        changes["email"] = normalize_email(changes["email"])
+        if email_is_taken(email=changes["email"], exclude_user=user):
+            raise ValidationError(
+                {"email": "An account with this e-mail already exists."}, code="duplicate_email"
+            )
+    for field, value in changes.items():
+        setattr(user, field, value)
+    user.save(update_fields=list(changes))
+    return user
+
+
+def _lock_address_book(user: User) -> None:
+    # One row lock per customer serialises every change to their address book, so two
+    # concurrent "make default" requests cannot leave two defaults (a partial unique
+    # index would do this on PostgreSQL but does not exist on MariaDB).
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
+
+
+def _make_only_default(user: User, address: Address) -> None:
+    Address.objects.filter(user=user, is_default=True).exclude(pk=address.pk).update(
+        is_default=False
+    )
+    if not address.is_default:
+        address.is_default = True
+        address.save(update_fields=["is_default", "updated_at"])
+
+
+@transaction.atomic
+def address_create(*, user: User, data: dict[str, Any], make_default: bool = False) -> Address:
+    """Add an address; the first address of a customer becomes the default."""
+    _lock_address_book(user)
+    address = Address(user=user, **{k: v for k, v in data.items() if k in ADDRESS_FIELDS})
+    address.full_clean()
+    first = not Address.objects.filter(user=user).exists()
+    address.save()
+    if make_default or first:
+        _make_only_default(user, address)
+    return address
+
+
+@transaction.atomic
+def address_update(
+    *, user: User, address_id: int, data: dict[str, Any], make_default: bool = False
+) -> Address:
+    """Edit one of the customer's addresses (Address.DoesNotExist for anyone else's)."""
+    _lock_address_book(user)
+    address = Address.objects.select_for_update().get(pk=address_id, user=user)
+    for field, value in data.items():
+        if field in ADDRESS_FIELDS:
+            setattr(address, field, value)
+    address.full_clean()
+    address.save()
+    if make_default:
+        _make_only_default(user, address)
+    return address
+
+
+@transaction.atomic
+def address_set_default(*, user: User, address_id: int) -> Address:
+    """Make one address the customer's only default."""
+    _lock_address_book(user)
+    address = Address.objects.select_for_update().get(pk=address_id, user=user)
+    _make_only_default(user, address)
+    return address
+
+
+@transaction.atomic
+def address_delete(*, user: User, address_id: int) -> None:
+    """Delete an address; if it was the default, the most recently used one takes over."""
+    _lock_address_book(user)
+    address = Address.objects.select_for_update().get(pk=address_id, user=user)
+    was_default = address.is_default
+    address.delete()
+    if was_default:
+        successor = Address.objects.filter(user=user).order_by("-updated_at", "-pk").first()
+        if successor is not None:
+            _make_only_default(user, successor)

@@ -477,6 +477,15 @@ MAINTENANCE_FILE = STORAGE_DIR / "framework" / "down"
 MAINTENANCE_STATE_TTL = float(get_str("MAINTENANCE_STATE_TTL", "1") or 1)
 MAINTENANCE_BYPASS_COOKIE_AGE = get_int("MAINTENANCE_BYPASS_HOURS", 12) * 60 * 60
 
+# --- Health (/health, scent health) ----------------------------------------------
+HEALTH_TOKEN = get_str("HEALTH_TOKEN")  # `Authorization: Bearer <token>` shows the details
+HEALTH_DB_MAX_MS = get_int("HEALTH_DB_MAX_MS", 1000)
+HEALTH_QUEUE_MAX_BACKLOG = get_int("HEALTH_QUEUE_MAX_BACKLOG", 1000)
+HEALTH_QUEUE_MAX_AGE = get_int("HEALTH_QUEUE_MAX_AGE", 900)  # seconds the oldest job may wait
+HEALTH_SCHEDULER_MAX_AGE = get_int("HEALTH_SCHEDULER_MAX_AGE", 180)  # it beats every minute
+HEALTH_DISK_MIN_FREE_MB = get_int("HEALTH_DISK_MIN_FREE_MB", 500)
+HEALTH_SKIP = get_list("HEALTH_SKIP")  # e.g. "scheduler" on a box without one
+
 # --- Shop ----------------------------------------------------------------------
 SHOP_PRODUCTS_PER_PAGE = get_int("SHOP_PRODUCTS_PER_PAGE", 12)
 SHOP_LOW_STOCK_THRESHOLD = get_int("SHOP_LOW_STOCK_THRESHOLD", 5)

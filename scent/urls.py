@@ -8,6 +8,7 @@ admin.site.index_title = "Shop management"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("scent.ops.urls")),  # /health
     # /accounts/... (sign-in, reset) and /account/... (the customer's own pages)
     path("", include("scent.accounts.urls")),
     path("", include("scent.catalog.urls")),

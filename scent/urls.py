@@ -1,6 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+
+from scent.catalog.sitemaps import SITEMAPS
+from scent.core.version import version
 
 admin.site.site_header = f"{settings.APP_NAME} administration"
 admin.site.site_title = settings.APP_NAME
@@ -9,8 +13,20 @@ admin.site.index_title = "Shop management"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("scent.ops.urls")),  # /health
+    path("version", version, name="version"),
+    # /orders/<number>/... and /account/orders/... (before the accounts include)
+    path("", include("scent.orders.urls")),
+    # /checkout/pay/<number>/ and /webhooks/stripe/
+    path("", include("scent.payments.urls")),
     # /accounts/... (sign-in, reset) and /account/... (the customer's own pages)
     path("", include("scent.accounts.urls")),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("", include("scent.catalog.urls")),
 ]
 

@@ -1,34 +1,164 @@
-"""Reads the catalogue pages need, each with its joins spelled out (no N+1)."""
+"""Reads the catalogue pages need, each with its joins spelled out (no N+1).
+
+Every page runs a fixed number of queries whatever the catalogue's size: products come
+with their category (a join) and their images (one prefetch, ordered), detail pages add
+moods and notes (one prefetch each).
+"""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
 
-from scent.catalog.models import Category, Product, ProductImage
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+
+from scent.catalog.models import Category, Mood, Product, ProductImage, ProductNote
+
+RELATED_PRODUCTS = 4
+FEATURED_PRODUCTS = 8
+
+# sort key -> (label, ordering). The primary key ends each ordering so pages never
+# repeat or skip a product when several share a price or a name.
+SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "featured": ("Featured", ("-is_featured", "name", "pk")),
+    "price_asc": ("Price: low to high", ("price", "name", "pk")),
+    "price_desc": ("Price: high to low", ("-price", "name", "pk")),
+    "newest": ("Newest", ("-created_at", "-pk")),
+    "name": ("Name: A to Z", ("name", "pk")),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFilters:
+    """What a shopper narrowed the list by; prices in minor units of the shop currency."""
+
+    q: str = ""
+    category: Category | None = None
+    family: str = ""
+    mood: Mood | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    in_stock: bool = False
+    sort: str = "featured"
+
+    @property
+    def narrowed(self) -> bool:
+        """True when anything but the sort order limits the list."""
+        return bool(
+            self.q
+            or self.category
+            or self.family
+            or self.mood
+            or self.min_price is not None
+            or self.max_price is not None
+            or self.in_stock
+        )
+
+
+def _images() -> Prefetch:
+    return Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
 
 
 def _with_card_data(qs: QuerySet[Product]) -> QuerySet[Product]:
-    """What a product card shows: category and the first image."""
-    return qs.select_related("category").prefetch_related(
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
-    )
-
-
-def featured_products(*, limit: int = 8) -> list[Product]:
-    return list(_with_card_data(Product.objects.active().filter(is_featured=True))[:limit])
+    """What a product card shows: the category and the images in gallery order."""
+    return qs.select_related("category").prefetch_related(_images())
 
 
 def active_categories() -> list[Category]:
     return list(Category.objects.filter(is_active=True))
 
 
-def product_list(*, category: Category | None = None) -> QuerySet[Product]:
+def moods() -> list[Mood]:
+    return list(Mood.objects.all())
+
+
+def featured_products(*, limit: int = FEATURED_PRODUCTS) -> list[Product]:
+    qs = Product.objects.active().filter(is_featured=True).order_by("name", "pk")
+    return list(_with_card_data(qs)[:limit])
+
+
+def _search(qs: QuerySet[Product], text: str) -> QuerySet[Product]:
+    """Every word must appear in the name, a description, a note or a mood.
+
+    Notes and moods are matched through subqueries rather than joins, so a product
+    matching several notes still appears once and no DISTINCT is needed.
+    """
+    for word in text.split()[:8]:
+        by_note = ProductNote.objects.filter(note__name__icontains=word).values("product_id")
+        by_mood = Product.moods.through.objects.filter(mood__name__icontains=word).values(
+            "product_id"
+        )
+        qs = qs.filter(
+            Q(name__icontains=word)
+            | Q(short_description__icontains=word)
+            | Q(description__icontains=word)
+            | Q(pk__in=by_note)
+            | Q(pk__in=by_mood)
+        )
+    return qs
+
+
+def product_list(*, filters: ProductFilters | None = None) -> QuerySet[Product]:
+    """Active products narrowed and ordered by `filters`, ready for a paginator."""
+    filters = filters or ProductFilters()
     qs = Product.objects.active()
-    if category is not None:
-        qs = qs.filter(category=category)
-    return _with_card_data(qs)
+    if filters.category is not None:
+        qs = qs.filter(category=filters.category)
+    if filters.family:
+        qs = qs.filter(scent_family=filters.family)
+    if filters.mood is not None:
+        qs = qs.filter(
+            pk__in=Product.moods.through.objects.filter(mood=filters.mood).values("product_id")
+        )
+    if filters.min_price is not None:
+        qs = qs.filter(price__gte=filters.min_price)
+    if filters.max_price is not None:
+        qs = qs.filter(price__lte=filters.max_price)
+    if filters.in_stock:
+        qs = qs.in_stock()
+    if filters.q:
+        qs = _search(qs, filters.q)
+    _label, ordering = SORTS.get(filters.sort, SORTS["featured"])
+    return _with_card_data(qs.order_by(*ordering))
 
 
 def product_for_page(*, slug: str) -> Product | None:
-    qs = _with_card_data(Product.objects.active()).prefetch_related("moods", "product_notes__note")
+    """An active product with everything its page shows, or None."""
+    notes = Prefetch(
+        "product_notes",
+        queryset=ProductNote.objects.select_related("note").order_by(
+            Case(
+                When(position="top", then=Value(0)),
+                When(position="heart", then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+            "note__name",
+        ),
+    )
+    qs = _with_card_data(Product.objects.active()).prefetch_related(
+        Prefetch("moods", queryset=Mood.objects.order_by("name")), notes
+    )
     return qs.filter(slug=slug).first()
+
+
+def related_products(*, product: Product, limit: int = RELATED_PRODUCTS) -> list[Product]:
+    """Other active products from the same category or scent family, same category first."""
+    same = Q(category_id=product.category_id)
+    if product.scent_family:
+        same |= Q(scent_family=product.scent_family)
+    qs = (
+        Product.objects.active()
+        .filter(same)
+        .exclude(pk=product.pk)
+        .order_by(
+            Case(
+                When(category_id=product.category_id, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            "-is_featured",
+            "name",
+            "pk",
+        )
+    )
+    return list(_with_card_data(qs)[:limit])

@@ -1,40 +1,148 @@
+"""Storefront pages: home, product list (search, filters, sort), category, product."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
 
 from scent.catalog import selectors
-from scent.catalog.models import Category
+from scent.catalog.forms import ProductFilterForm
+from scent.catalog.models import Category, NotePosition, Product
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    categories = selectors.active_categories()
     return render(
         request,
         "catalog/home.html",
         {
             "featured": selectors.featured_products(),
-            "categories": selectors.active_categories(),
+            "categories": categories,
+            "nav_categories": categories,
+            "moods": selectors.moods(),
         },
     )
 
 
 def product_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.product_list(), settings.SHOP_PRODUCTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "catalog/product_list.html", {"page": page})
+    return _product_list_page(request, category=None)
 
 
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    category = get_object_or_404(Category, slug=slug, is_active=True)
-    page = Paginator(
-        selectors.product_list(category=category), settings.SHOP_PRODUCTS_PER_PAGE
-    ).get_page(request.GET.get("page"))
-    return render(request, "catalog/product_list.html", {"page": page, "category": category})
+    categories = selectors.active_categories()
+    category = next((c for c in categories if c.slug == slug), None)
+    if category is None:
+        raise Http404("No such category")
+    return _product_list_page(request, category=category, categories=categories)
+
+
+def _product_list_page(
+    request: HttpRequest,
+    *,
+    category: Category | None,
+    categories: list[Category] | None = None,
+) -> HttpResponse:
+    if categories is None:
+        categories = selectors.active_categories()
+    form = ProductFilterForm(
+        request.GET,
+        categories=categories,
+        moods=selectors.moods(),
+        category_fixed=category is not None,
+    )
+    form.is_valid()  # Invalid fields are shown as errors and left out of the filters.
+    filters = form.filters(category=category)
+    paginator = Paginator(selectors.product_list(filters=filters), settings.SHOP_PRODUCTS_PER_PAGE)
+    wanted = form.page_number()
+    page = paginator.get_page(wanted)
+    page_notice = ""
+    if wanted > paginator.num_pages and paginator.count:
+        page_notice = f"There is no page {wanted}; showing page {page.number}, the last one."
+    return render(
+        request,
+        "catalog/product_list.html",
+        {
+            "form": form,
+            "filters": filters,
+            "category": category,
+            "nav_categories": categories,
+            "page": page,
+            "pager": _pager(page, request.GET),
+            "page_notice": page_notice,
+            "canonical_query": f"?page={page.number}" if page.number > 1 else "",
+        },
+    )
 
 
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_for_page(slug=slug)
     if product is None:
         raise Http404("No such product")
-    return render(request, "catalog/product_detail.html", {"product": product})
+    return render(
+        request,
+        "catalog/product_detail.html",
+        {
+            "product": product,
+            "images": list(product.images.all()),
+            "note_groups": _note_groups(product),
+            "related": selectors.related_products(product=product),
+        },
+    )
+
+
+def _note_groups(product: Product) -> list[tuple[str, list]]:
+    """[("Top", [note, ...]), ("Heart", [...]), ("Base", [...])], empty groups left out."""
+    groups: dict[str, list] = {position: [] for position in NotePosition.values}
+    for product_note in product.product_notes.all():
+        groups.setdefault(product_note.position, []).append(product_note.note)
+    return [(NotePosition(position).label, notes) for position, notes in groups.items() if notes]
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    number: int
+    href: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Links for a page of results that keep every other query parameter."""
+
+    links: list[PageLink | None]  # None marks a gap ("…")
+    previous: str
+    next: str
+
+
+def _pager(page: Page, query: QueryDict) -> Pager:
+    kept = query.copy()
+    kept.pop("page", None)
+    for key in list(kept):
+        values = [v for v in kept.getlist(key) if v]
+        if values:
+            kept.setlist(key, values)
+        else:
+            del kept[key]
+
+    def href(number: int) -> str:
+        params = kept.copy()
+        if number > 1:
+            params["page"] = str(number)
+        return f"?{params.urlencode()}" if params else "?"
+
+    paginator = page.paginator
+    links: list[PageLink | None] = [
+        None
+        if number == paginator.ELLIPSIS
+        else PageLink(number=number, href=href(number), current=number == page.number)
+        for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    ]
+    return Pager(
+        links=links,
+        previous=href(page.previous_page_number()) if page.has_previous() else "",
+        next=href(page.next_page_number()) if page.has_next() else "",
+    )

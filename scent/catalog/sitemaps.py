@@ -1,0 +1,51 @@
+"""sitemap.xml: an index of sections (pages, categories, products) for search engines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max, QuerySet
+from django.urls import reverse
+
+from scent.catalog.models import Category, Product
+
+
+class PagesSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self) -> list[str]:
+        return ["catalog:home", "catalog:product_list"]
+
+    def location(self, item: str) -> str:
+        return reverse(item)
+
+    def priority(self, item: str) -> float:
+        return 1.0 if item == "catalog:home" else 0.8
+
+
+class CategorySitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.7
+
+    def items(self) -> QuerySet[Category]:
+        return Category.objects.filter(is_active=True).only("slug").order_by("pk")
+
+
+class ProductSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.6
+    limit = 10_000  # per sitemap page; the index lists every page
+
+    def items(self) -> QuerySet[Product]:
+        return Product.objects.active().only("slug", "updated_at").order_by("pk")
+
+    def lastmod(self, item: Product) -> datetime:
+        return item.updated_at
+
+    def get_latest_lastmod(self) -> datetime | None:
+        # Django's default walks every product for the index; one aggregate does it.
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
+
+
+SITEMAPS = {"pages": PagesSitemap, "categories": CategorySitemap, "products": ProductSitemap}

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "scent.core",
     "scent.accounts",
     "scent.catalog",
+    "scent.cart",
+    "scent.checkout",
+    "scent.orders",
     "scent.ops",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -107,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "scent.core.context_processors.shop",
+                "scent.cart.context_processors.cart",
                 "scent.catalog.context_processors.catalog_nav",
             ],
             # The cached loader is Laravel's `view:cache`; in local mode templates reload.
@@ -489,6 +493,11 @@ HEALTH_SKIP = get_list("HEALTH_SKIP")  # e.g. "scheduler" on a box without one
 # --- Shop ----------------------------------------------------------------------
 SHOP_PRODUCTS_PER_PAGE = get_int("SHOP_PRODUCTS_PER_PAGE", 12)
 SHOP_LOW_STOCK_THRESHOLD = get_int("SHOP_LOW_STOCK_THRESHOLD", 5)
+# Tax in basis points (2000 = 20%); prices entered tax-inclusive (EU/UK style) or not.
+TAX_RATE_BPS = get_int("TAX_RATE_BPS", 0)
+PRICES_INCLUDE_TAX = get_bool("PRICES_INCLUDE_TAX", default=True)
+# Minutes an unpaid order holds its stock before the scheduler releases it.
+PENDING_ORDER_TIMEOUT = get_int("PENDING_ORDER_TIMEOUT", 60)
 
 
 # --- Production guard rails ---------------------------------------------------

@@ -18,6 +18,7 @@ from scent.catalog.models import (
     ProductNote,
     ScentFamily,
 )
+from scent.checkout.models import Coupon, CouponKind, ShippingMethod
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -138,3 +139,24 @@ class ProductImageFactory(factory.django.DjangoModelFactory):
             position=position,
             filename=kwargs.pop("filename", None) or f"{product.slug}.jpg",
         )
+
+
+class ShippingMethodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShippingMethod
+        django_get_or_create = ("code",)
+
+    name = "Standard delivery"
+    code = factory.LazyAttribute(lambda o: slugify(o.name))
+    description = "3 to 5 working days"
+    price = 495
+    free_over = None
+
+
+class CouponFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Coupon
+
+    code = factory.Sequence(lambda n: f"CALM{n}")
+    kind = CouponKind.PERCENT
+    value = 10

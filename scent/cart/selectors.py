@@ -1,0 +1,89 @@
+"""Cart reads: the lines with live prices and stock, and the header count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Prefetch, Sum
+
+from scent.cart.models import Cart, CartItem
+from scent.catalog.models import Product, ProductImage
+
+
+@dataclass(frozen=True, slots=True)
+class CartLine:
+    product: Product
+    quantity: int
+
+    @property
+    def unit_price(self) -> int:
+        return self.product.price
+
+    @property
+    def line_total(self) -> int:
+        return self.product.price * self.quantity
+
+    @property
+    def available(self) -> bool:
+        p = self.product
+        return p.is_active and p.category.is_active and p.stock_quantity > 0
+
+    @property
+    def problem(self) -> str:
+        """Why this line cannot be bought as it is, or ''."""
+        p = self.product
+        if not (p.is_active and p.category.is_active):
+            return "No longer available: please remove it."
+        if p.stock_quantity <= 0:
+            return "Out of stock: please remove it."
+        if self.quantity > p.stock_quantity:
+            return f"Only {p.stock_quantity} in stock: please lower the quantity."
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class CartSummary:
+    cart: Cart | None
+    lines: list[CartLine]
+    currency: str
+
+    @property
+    def subtotal(self) -> int:
+        return sum(line.line_total for line in self.lines)
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def has_problems(self) -> bool:
+        return any(line.problem for line in self.lines)
+
+    @property
+    def items(self) -> list[tuple[int, int]]:
+        return [(line.product.pk, line.quantity) for line in self.lines]
+
+
+def cart_summary(cart: Cart | None) -> CartSummary:
+    """Lines with products (category, first image) in two queries, prices read live."""
+    if cart is None:
+        return CartSummary(cart=None, lines=[], currency=settings.SHOP_CURRENCY)
+    items = (
+        CartItem.objects.filter(cart=cart)
+        .select_related("product__category")
+        .prefetch_related(
+            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
+        )
+        .order_by("added_at", "id")
+    )
+    lines = [CartLine(product=item.product, quantity=item.quantity) for item in items]
+    return CartSummary(cart=cart, lines=lines, currency=settings.SHOP_CURRENCY)
+
+
+def cart_item_count(cart_id: int) -> int:
+    return CartItem.objects.filter(cart_id=cart_id).aggregate(n=Sum("quantity"))["n"] or 0

@@ -1,0 +1,165 @@
+"""Cart writes: add, change, remove, and merging a guest cart into an account on login.
+
+Prices are never taken from the shopper: a cart stores product ids and quantities
+only; every page and the order read the price from the Product.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from scent.cart.models import Cart, CartItem
+from scent.catalog.models import Product
+
+MAX_QUANTITY = 99
+
+
+class CartError(Exception):
+    """The cart cannot change as asked; the message is written for the shopper."""
+
+
+def _sellable_product(product_id) -> Product:
+    try:
+        product_id = int(product_id)
+    except (TypeError, ValueError):
+        raise CartError("That product does not exist.") from None
+    product = Product.objects.select_related("category").filter(pk=product_id).first()
+    if product is None:
+        raise CartError("That product does not exist.")
+    if not product.is_active or not product.category.is_active:
+        raise CartError(f"Sorry, {product.name} is no longer available.")
+    if product.currency != settings.SHOP_CURRENCY:
+        raise CartError(f"Sorry, {product.name} cannot be bought in {settings.SHOP_CURRENCY}.")
+    return product
+
+
+def _clean_quantity(quantity, *, allow_zero: bool = False) -> int:
+    try:
+        quantity = int(quantity)
+    except (TypeError, ValueError):
+        raise CartError("Please enter a whole number for the quantity.") from None
+    lowest = 0 if allow_zero else 1
+    if quantity < lowest:
+        raise CartError("The quantity must be at least 1.")
+    if quantity > MAX_QUANTITY:
+        raise CartError(f"You can order at most {MAX_QUANTITY} of one product.")
+    return quantity
+
+
+def _check_stock(product: Product, quantity: int, *, already: int = 0) -> None:
+    if product.stock_quantity <= 0:
+        raise CartError(f"Sorry, {product.name} is out of stock.")
+    if quantity > product.stock_quantity:
+        have = f" You already have {already} in your cart." if already else ""
+        raise CartError(f"Sorry, only {product.stock_quantity} of {product.name} in stock.{have}")
+
+
+def get_or_create_user_cart(user) -> Cart:
+    cart = Cart.objects.filter(user=user).first()
+    if cart is not None:
+        return cart
+    try:
+        with transaction.atomic():
+            return Cart.objects.create(user=user)
+    except IntegrityError:  # created by a concurrent request
+        return Cart.objects.get(user=user)
+
+
+def add_to_cart(*, cart: Cart, product_id, quantity=1) -> CartItem:
+    """Add `quantity` of a product (adding to what is already there) or raise CartError."""
+    quantity = _clean_quantity(quantity)
+    product = _sellable_product(product_id)
+    with transaction.atomic():
+        item = CartItem.objects.select_for_update().filter(cart=cart, product=product).first()
+        already = item.quantity if item else 0
+        _check_stock(product, already + quantity, already=already)
+        if already + quantity > MAX_QUANTITY:
+            raise CartError(f"You can order at most {MAX_QUANTITY} of one product.")
+        if item is None:
+            item = CartItem.objects.create(cart=cart, product=product, quantity=quantity)
+        else:
+            item.quantity = already + quantity
+            item.save(update_fields=["quantity"])
+        cart.save(update_fields=["updated_at"])
+    return item
+
+
+def set_quantity(*, cart: Cart, product_id, quantity) -> CartItem | None:
+    """Set a line's quantity; 0 removes it. Returns the item, or None when removed."""
+    quantity = _clean_quantity(quantity, allow_zero=True)
+    if quantity == 0:
+        remove_from_cart(cart=cart, product_id=product_id)
+        return None
+    item = CartItem.objects.filter(cart=cart, product_id=_int_or_none(product_id)).first()
+    if item is None:
+        raise CartError("That product is not in your cart.")
+    product = _sellable_product(product_id)
+    _check_stock(product, quantity)
+    item.quantity = quantity
+    item.save(update_fields=["quantity"])
+    cart.save(update_fields=["updated_at"])
+    return item
+
+
+def remove_from_cart(*, cart: Cart, product_id) -> None:
+    deleted, _ = CartItem.objects.filter(cart=cart, product_id=_int_or_none(product_id)).delete()
+    if not deleted:
+        raise CartError("That product is not in your cart.")
+    cart.save(update_fields=["updated_at"])
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def merge_carts(*, guest_cart: Cart | None, user) -> list[str]:
+    """Move a guest cart into the user's cart; returns what the shopper should be told.
+
+    Policy: quantities of the same product add up, capped at the stock available now;
+    products no longer sold are dropped. The guest cart is deleted afterwards.
+    """
+    if guest_cart is None or guest_cart.user_id is not None:
+        return []
+    notes: list[str] = []
+    with transaction.atomic():
+        guest_items = list(
+            CartItem.objects.filter(cart=guest_cart).select_related("product__category")
+        )
+        if not guest_items:
+            guest_cart.delete()
+            return []
+        user_cart = get_or_create_user_cart(user)
+        existing = {
+            item.product_id: item
+            for item in CartItem.objects.select_for_update().filter(cart=user_cart)
+        }
+        had_items = bool(existing)
+        for guest_item in guest_items:
+            product = guest_item.product
+            if not product.is_active or not product.category.is_active:
+                notes.append(f"{product.name} is no longer available and was removed.")
+                continue
+            mine = existing.get(product.pk)
+            wanted = guest_item.quantity + (mine.quantity if mine else 0)
+            allowed = min(wanted, product.stock_quantity, MAX_QUANTITY)
+            if allowed <= 0:
+                notes.append(f"{product.name} is out of stock and was not added.")
+                continue
+            if allowed < wanted:
+                notes.append(
+                    f"Only {allowed} of {product.name} in stock: your quantity is now {allowed}."
+                )
+            if mine is None:
+                CartItem.objects.create(cart=user_cart, product=product, quantity=allowed)
+            elif mine.quantity != allowed:
+                mine.quantity = allowed
+                mine.save(update_fields=["quantity"])
+        guest_cart.delete()
+        user_cart.save(update_fields=["updated_at"])
+    if had_items:
+        notes.insert(0, "The items you added before signing in were combined with your saved cart.")
+    return notes

@@ -1,0 +1,32 @@
+"""Which cart belongs to this request: the account's cart, or the one whose id the session holds."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from scent.cart.models import Cart
+from scent.cart.services import get_or_create_user_cart
+
+SESSION_KEY = "cart_id"
+
+
+def cart_for_request(request: HttpRequest, *, create: bool = False) -> Cart | None:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        if create:
+            return get_or_create_user_cart(user)
+        return Cart.objects.filter(user=user).first()
+    cart_id = request.session.get(SESSION_KEY)
+    cart = Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
+    if cart is None and create:
+        cart = Cart.objects.create()
+        request.session[SESSION_KEY] = cart.pk
+    return cart
+
+
+def cart_id_for_request(request: HttpRequest) -> int | None:
+    """The cart id without loading the cart (for the header count)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return Cart.objects.filter(user=user).values_list("pk", flat=True).first()
+    return request.session.get(SESSION_KEY) if hasattr(request, "session") else None

@@ -1,0 +1,40 @@
+"""Helpers shared by the order, checkout and cart tests."""
+
+from __future__ import annotations
+
+from django_tasks_db.models import DBTaskResult
+
+from scent.checkout.data import Checkout, CheckoutAddress
+from tests.factories import ShippingMethodFactory
+
+ADDRESS = CheckoutAddress(
+    full_name="Ada Lovelace",
+    line1="12 Lavender Lane",
+    city="Bath",
+    postal_code="BA1 1AA",
+    country="GB",
+)
+
+
+def make_checkout(
+    items, *, email="ada@example.com", user=None, coupon_code="", shipping=None, cart_id=None
+):
+    shipping = shipping or ShippingMethodFactory()
+    return Checkout(
+        email=email,
+        address=ADDRESS,
+        shipping_method_id=shipping.pk,
+        items=[(p.pk, q) for p, q in items],
+        user=user,
+        coupon_code=coupon_code,
+        cart_id=cart_id,
+    )
+
+
+def queued_emails(template: str | None = None) -> list[dict]:
+    """kwargs of the send_email jobs waiting in the database queue, oldest first."""
+    jobs = DBTaskResult.objects.filter(task_path="scent.core.emails.send_email").order_by(
+        "enqueued_at"
+    )
+    kwargs = [job.args_kwargs["kwargs"] for job in jobs]
+    return [k for k in kwargs if template is None or k["template"] == template]

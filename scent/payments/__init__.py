@@ -1,0 +1,1 @@
+"""Payments: the gateway interface, the offline test gateway, Stripe and its webhooks."""

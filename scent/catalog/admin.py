@@ -1,0 +1,403 @@
+"""Staff screens for the catalogue. Thin: writes go through `scent.catalog.services`."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import ngettext
+
+from scent.catalog import images, services
+from scent.catalog.models import (
+    Category,
+    Mood,
+    Note,
+    Product,
+    ProductImage,
+    ProductNote,
+)
+from scent.core.money import exponent, format_money, parse_major
+
+
+class MinorUnitsField(forms.Field):
+    """Shows and accepts an amount as "12.50"; stores integer minor units (1250)."""
+
+    def __init__(self, *, currency: str = settings.SHOP_CURRENCY, **kwargs) -> None:
+        self.currency = currency
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "size": 10, "autocomplete": "off"})
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            exp = exponent(self.currency)
+            major, minor = divmod(value, 10**exp)
+            return f"{major}.{minor:0{exp}d}" if exp else str(major)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, int):
+            return value
+        text = (value or "").strip().replace(",", "")
+        if not text:
+            return None
+        if len(text) > 20:
+            raise ValidationError("Enter an amount like 12.50 (no currency sign).", code="invalid")
+        try:
+            places = -Decimal(text).as_tuple().exponent
+        except InvalidOperation:
+            places = 0
+        if isinstance(places, int) and places > exponent(self.currency):
+            raise ValidationError(
+                "Use at most %(places)s decimals, e.g. 12.50.",
+                code="precision",
+                params={"places": exponent(self.currency)},
+            )
+        try:
+            return parse_major(text, self.currency)
+        except ValueError:
+            raise ValidationError(
+                "Enter an amount like 12.50 (no currency sign).", code="invalid"
+            ) from None
+
+
+class ProductAdminForm(forms.ModelForm):
+    price = MinorUnitsField(label="Price")
+    compare_at_price = MinorUnitsField(label="Compare-at price", required=False)
+
+    class Meta:
+        model = Product
+        fields = [
+            "name",
+            "slug",
+            "sku",
+            "category",
+            "is_active",
+            "is_featured",
+            "price",
+            "compare_at_price",
+            "stock_quantity",
+            "short_description",
+            "description",
+            "size",
+            "ingredients",
+            "how_to_use",
+            "scent_family",
+            "moods",
+            "meta_description",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        currency = self.instance.currency or settings.SHOP_CURRENCY
+        for name, help_text in (
+            ("price", "What the shopper pays, in %s, e.g. 12.50."),
+            (
+                "compare_at_price",
+                "Optional: the earlier price, shown struck through; must be higher than the price.",
+            ),
+        ):
+            field = self.fields[name]
+            field.currency = currency
+            field.help_text = help_text % currency if "%s" in help_text else help_text
+        if "stock_quantity" in self.fields:
+            # Lets save_model tell "left as shown" from "changed": orders may have sold units
+            # since the page was opened, and an untouched field must not undo that.
+            self.fields["stock_quantity"].show_hidden_initial = True
+
+    def clean(self):
+        cleaned = super().clean()
+        price, compare_at = cleaned.get("price"), cleaned.get("compare_at_price")
+        if price is not None and compare_at is not None and compare_at <= price:
+            self.add_error(
+                "compare_at_price",
+                "The compare-at price must be higher than the price, or left empty.",
+            )
+        return cleaned
+
+
+class ProductChangelistForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "stock_quantity" in self.fields:
+            self.fields["stock_quantity"].show_hidden_initial = True
+
+
+class StockStateFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        low = settings.SHOP_LOW_STOCK_THRESHOLD
+        return [
+            ("in", f"In stock (more than {low})"),
+            ("low", f"Low (1 to {low})"),
+            ("out", "Sold out"),
+        ]
+
+    def queryset(self, request, queryset):
+        low = settings.SHOP_LOW_STOCK_THRESHOLD
+        match self.value():
+            case "in":
+                return queryset.filter(stock_quantity__gt=low)
+            case "low":
+                return queryset.filter(stock_quantity__gt=0, stock_quantity__lte=low)
+            case "out":
+                return queryset.filter(stock_quantity=0)
+        return queryset
+
+
+def _thumb(image: ProductImage | None, *, size: int) -> str:
+    if image is None:
+        return "—"
+    field = image.thumbnail if image.thumbnail else image.image
+    if not field:
+        return "—"
+    return format_html(
+        '<img src="{}" alt="{}" width="{}" height="{}" style="object-fit:cover;border-radius:4px">',
+        field.url,
+        image.alt_text,
+        size,
+        size,
+    )
+
+
+class ProductImageInlineForm(forms.ModelForm):
+    class Meta:
+        model = ProductImage
+        fields = ["image", "alt_text", "position"]
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload and "image" in self.changed_data:
+            images.check_image(upload)  # size and format limits, with a clear message
+        return upload
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    form = ProductImageInlineForm
+    fields = ["preview", "image", "alt_text", "position"]
+    readonly_fields = ["preview"]
+    extra = 1
+
+    @admin.display(description="Thumbnail")
+    def preview(self, obj: ProductImage) -> str:
+        return _thumb(obj, size=96) if obj.pk else "Saved pictures get a thumbnail here."
+
+
+class ProductNoteInline(admin.TabularInline):
+    model = ProductNote
+    autocomplete_fields = ["note"]
+    extra = 3
+    verbose_name = "note"
+    verbose_name_plural = "Notes (top notes are smelt first, base notes last longest)"
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    form = ProductAdminForm
+    inlines = [ProductImageInline, ProductNoteInline]
+    list_display = [
+        "thumbnail",
+        "name",
+        "sku",
+        "category",
+        "price_display",
+        "stock_quantity",
+        "is_active",
+        "is_featured",
+        "updated_at",
+    ]
+    list_display_links = ["thumbnail", "name"]
+    list_editable = ["stock_quantity", "is_active"]
+    list_filter = [
+        "category",
+        "scent_family",
+        "is_active",
+        "is_featured",
+        "moods",
+        StockStateFilter,
+    ]
+    list_select_related = ["category"]
+    list_per_page = 50
+    search_fields = ["name", "sku", "description"]
+    search_help_text = "Search by name, SKU or description."
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["moods"]
+    readonly_fields = ["currency", "created_at", "updated_at"]
+    actions = ["activate", "deactivate", "feature", "unfeature"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "sku", "category", "is_active", "is_featured"]}),
+        (
+            "Price and stock",
+            {"fields": ["price", "compare_at_price", "currency", "stock_quantity"]},
+        ),
+        (
+            "Description",
+            {"fields": ["short_description", "description", "size", "ingredients", "how_to_use"]},
+        ),
+        ("Scent", {"fields": ["scent_family", "moods"]}),
+        ("Search engines", {"fields": ["meta_description"], "classes": ["collapse"]}),
+        ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "images",
+                    queryset=ProductImage.objects.order_by("position", "id"),
+                )
+            )
+        )
+
+    def get_changelist_form(self, request, **kwargs):
+        kwargs.setdefault("form", ProductChangelistForm)
+        return super().get_changelist_form(request, **kwargs)
+
+    @admin.display(description="")
+    def thumbnail(self, obj: Product) -> str:
+        pictures = obj.images.all()  # prefetched
+        return _thumb(pictures[0] if pictures else None, size=48)
+
+    @admin.display(description="Price", ordering="price")
+    def price_display(self, obj: Product) -> str:
+        return format_money(obj.price, obj.currency)
+
+    # --- saving: stock and images through the services ---------------------
+
+    def save_model(self, request, obj: Product, form, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # Save everything but the stock, which orders change concurrently; a changed
+        # stock figure is a stock-take and goes through the service (logged).
+        fields = [
+            f.name
+            for f in obj._meta.concrete_fields
+            if not f.primary_key and f.name not in ("stock_quantity", "created_at")
+        ]
+        obj.save(update_fields=fields)
+        if "stock_quantity" in form.changed_data:
+            services.set_stock(
+                product=obj,
+                quantity=form.cleaned_data["stock_quantity"],
+                reason=f"admin {request.user}",
+            )
+        else:
+            obj.refresh_from_db(fields=["stock_quantity"])
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is not ProductImage:
+            super().save_formset(request, form, formset, change)
+            return
+        product = form.instance
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for image_form in formset.deleted_forms:
+            if image_form.instance.pk:
+                formset.deleted_objects.append(image_form.instance)
+                services.delete_product_image(image=image_form.instance)
+        for image_form in formset.forms:
+            if image_form in formset.deleted_forms or not image_form.has_changed():
+                continue
+            data = image_form.cleaned_data
+            if image_form.instance._state.adding:
+                image = services.add_product_image(
+                    product=product,
+                    image_file=data["image"],
+                    alt_text=data["alt_text"],
+                    position=data.get("position"),
+                )
+                formset.new_objects.append(image)
+                continue
+            image = ProductImage.objects.get(pk=image_form.instance.pk)
+            image.alt_text, image.position = data["alt_text"], data["position"]
+            if "image" in image_form.changed_data:
+                services.replace_product_image_file(image=image, image_file=data["image"])
+            else:
+                image.save(update_fields=["alt_text", "position"])
+            formset.changed_objects.append((image, image_form.changed_data))
+
+    # --- bulk actions --------------------------------------------------------
+
+    def _report(self, request, count: int, what: str) -> None:
+        self.message_user(
+            request,
+            ngettext("%(n)d product %(what)s.", "%(n)d products %(what)s.", count)
+            % {"n": count, "what": what},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Show selected products in the shop", permissions=["change"])
+    def activate(self, request, queryset):
+        count = services.set_products_active(
+            product_ids=queryset.values_list("pk", flat=True), active=True
+        )
+        self._report(request, count, "now shown in the shop")
+
+    @admin.action(description="Hide selected products from the shop", permissions=["change"])
+    def deactivate(self, request, queryset):
+        count = services.set_products_active(
+            product_ids=queryset.values_list("pk", flat=True), active=False
+        )
+        self._report(request, count, "hidden from the shop")
+
+    @admin.action(description="Feature selected products on the home page", permissions=["change"])
+    def feature(self, request, queryset):
+        count = services.set_products_featured(
+            product_ids=queryset.values_list("pk", flat=True), featured=True
+        )
+        self._report(request, count, "featured")
+
+    @admin.action(description="Stop featuring selected products", permissions=["change"])
+    def unfeature(self, request, queryset):
+        count = services.set_products_featured(
+            product_ids=queryset.values_list("pk", flat=True), featured=False
+        )
+        self._report(request, count, "no longer featured")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "is_active", "product_count"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_products=Count("products"))
+
+    @admin.display(description="Products", ordering="_products")
+    def product_count(self, obj: Category) -> int:
+        return obj._products
+
+
+@admin.register(Mood)
+class MoodAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "product_count"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_products=Count("products"))
+
+    @admin.display(description="Products", ordering="_products")
+    def product_count(self, obj: Mood) -> int:
+        return obj._products
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    list_display = ["name", "family", "origin"]
+    list_filter = ["family"]
+    search_fields = ["name", "origin"]
+    prepopulated_fields = {"slug": ["name"]}

@@ -8,7 +8,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from scent.accounts.models import Address, User
-from scent.accounts.services import email_is_taken, normalize_email
+from scent.accounts.services import address_set_default, email_is_taken, normalize_email
 
 DUPLICATE_EMAIL = "An account with this e-mail already exists."
 
@@ -36,8 +36,21 @@ class CustomerChangeForm(_EmailCleaningMixin, UserChangeForm):
         fields = "__all__"
 
 
+class AddressInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        defaults = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("is_default") and not form.cleaned_data.get("DELETE")
+        ]
+        if len(defaults) > 1:
+            raise forms.ValidationError("Only one address can be the default.")
+
+
 class AddressInline(admin.StackedInline):
     model = Address
+    formset = AddressInlineFormSet
     extra = 0
     fields = (
         ("label", "is_default"),
@@ -90,6 +103,10 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
+    def get_inlines(self, request, obj):  # type: ignore[no-untyped-def]
+        # The add page only asks for e-mail and password; addresses come after.
+        return self.inlines if obj is not None else []
+
 
 @admin.register(Address)
 class AddressAdmin(admin.ModelAdmin):
@@ -99,3 +116,8 @@ class AddressAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     autocomplete_fields = ("user",)
     readonly_fields = ("created_at", "updated_at")
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        if obj.is_default:  # unset the customer's other default, under the same lock
+            address_set_default(user=obj.user, address_id=obj.pk)

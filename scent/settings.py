@@ -445,6 +445,8 @@ _handlers = {
     },
 }
 _channel = "stderr" if LOG_CHANNEL == "stack" else LOG_CHANNEL
+# dictConfig plus Python warnings routed into the log (one format on stderr).
+LOGGING_CONFIG = "scent.core.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

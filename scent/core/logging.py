@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.config
 import re
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -15,6 +16,12 @@ request_context: ContextVar[dict | None] = ContextVar("request_context", default
 _STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 REDACTED = "[REDACTED]"
+
+
+def configure(config: dict[str, Any]) -> None:
+    """Django's LOGGING_CONFIG: apply LOGGING and send `warnings` through it too."""
+    logging.config.dictConfig(config)
+    logging.captureWarnings(True)
 
 
 class RequestContextFilter(logging.Filter):
@@ -212,6 +219,10 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         redactor = self.redactor
+        if record.args:
+            # Clean structured arguments first, so a dict's "password" key is still a key.
+            args = record.args
+            record.args = redactor.value(args) if isinstance(args, dict | tuple) else args
         try:
             message = record.getMessage()
         except Exception:  # a broken format string: log it as given
@@ -227,3 +238,40 @@ class RedactingFilter(logging.Filter):
         if record.exc_text:
             record.exc_text = redactor.text(record.exc_text)
         return True
+
+
+def gunicorn_logconfig_dict() -> dict[str, Any]:
+    """gunicorn's own messages (boot, worker restarts) in the app's format, on stderr.
+
+    For deploy/gunicorn.conf.py: ``logconfig_dict = gunicorn_logconfig_dict()``; reads the
+    same LOG_LEVEL / LOG_FORMAT as the app so every stderr line is one JSON object.
+    """
+    from scent.env import get_choice, get_str
+
+    production = get_str("APP_ENV", "local").lower() in ("production", "staging")
+    fmt = get_choice("LOG_FORMAT", "json" if production else "text", ("json", "text"))
+    level = get_str("LOG_LEVEL", "info").upper()
+    level = {"NOTICE": "INFO", "ALERT": "CRITICAL", "EMERGENCY": "CRITICAL"}.get(level, level)
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {"()": "scent.core.logging.JsonFormatter"},
+            "text": {"format": "[{asctime}] {levelname} {name}: {message}", "style": "{"},
+        },
+        "filters": {"redact": {"()": "scent.core.logging.RedactingFilter", "secret_values": []}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "formatter": fmt,
+                "filters": ["redact"],
+            }
+        },
+        "loggers": {
+            "gunicorn.error": {"handlers": ["stderr"], "level": level, "propagate": False},
+            # The app logs each request itself (scent.request); /up probes stay quiet.
+            "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        },
+        "root": {"handlers": [], "level": "WARNING"},
+    }

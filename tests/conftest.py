@@ -6,7 +6,26 @@ SQLite, then on MariaDB); each xdist worker gets its own test database.
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, test in a file (one per process) rather than shared-cache memory.
+
+    Threads in transactional tests (the stock race tests) then wait for SQLite's write
+    lock, as in production, instead of failing with "database table is locked".
+    """
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        name = Path(tempfile.gettempdir()) / f"scent-test-{os.getpid()}.sqlite3"
+        db.setdefault("TEST", {})["NAME"] = str(name)
 
 
 @pytest.fixture(autouse=True)

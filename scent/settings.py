@@ -476,6 +476,19 @@ LOGGING = {
 SENTRY_DSN = get_str("SENTRY_DSN")
 SENTRY_TRACES_SAMPLE_RATE = float(get_str("SENTRY_TRACES_SAMPLE_RATE", "0") or 0)
 
+
+def _init_error_tracking() -> None:
+    """sentry-sdk with the Django integration when SENTRY_DSN is set (Sentry's documented place)."""
+    from scent.ops.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=APP_ENV,
+        release=APP_VERSION,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        secret_values=[SECRET_KEY, STRIPE_SECRET, STRIPE_WEBHOOK_SECRET, _db.get("PASSWORD", "")],
+    )
+
 # --- Maintenance mode (scent down / scent up) -----------------------------------
 MAINTENANCE_DRIVER = get_choice("MAINTENANCE_DRIVER", "database", ("database", "cache", "file"))
 MAINTENANCE_CACHE_STORE = get_str("MAINTENANCE_CACHE_STORE", "default")
@@ -551,3 +564,4 @@ def _check_production() -> None:
 
 
 _check_production()
+_init_error_tracking()

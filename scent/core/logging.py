@@ -134,7 +134,8 @@ def _redact_pair(match: re.Match[str]) -> str:
 class Redactor:
     """Remove secrets and card data from strings and nested structures."""
 
-    def __init__(self, secret_values: Iterable[str] = ()) -> None:
+    def __init__(self, secret_values: Iterable[str] = (), max_depth: int = 8) -> None:
+        self.max_depth = max_depth
         # Long values only: a short one ("1", "true") would redact innocent text.
         self.secret_values = sorted(
             {v for v in secret_values if isinstance(v, str) and len(v) >= 8},
@@ -152,7 +153,7 @@ class Redactor:
         return _PAN_CANDIDATE.sub(_redact_pan, value)
 
     def value(self, value: Any, depth: int = 0) -> Any:
-        if depth > 8:
+        if depth > self.max_depth:
             return value
         if isinstance(value, str):
             return self.text(value)

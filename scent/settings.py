@@ -228,7 +228,8 @@ QUEUE_CONNECTION = get_choice("QUEUE_CONNECTION", "database", ("sync", "database
 _TASK_BACKENDS = {
     "sync": "django.tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",
-    "redis": "django_tasks_rq.RQBackend",
+    # django-tasks-rq adapted to Django's built-in django.tasks (see scent/ops/queue/rq.py).
+    "redis": "scent.ops.queue.rq.RQBackend",
 }
 TASK_QUEUES = ["default", "mail"]
 TASKS = {
@@ -269,7 +270,9 @@ _encryption = get_choice("MAIL_ENCRYPTION", "", ("", "null", "tls", "ssl", "star
 _MAIL_OPTIONS: dict = {
     "smtp": {
         "host": get_str("MAIL_HOST", "127.0.0.1"),
-        "port": get_int("MAIL_PORT", 587 if _encryption in ("tls", "starttls") else 25),
+        "port": get_int(
+            "MAIL_PORT", {"tls": 587, "starttls": 587, "ssl": 465}.get(_encryption, 25)
+        ),
         "username": get_str("MAIL_USERNAME"),
         "password": get_str("MAIL_PASSWORD"),
         "use_tls": _encryption in ("tls", "starttls"),

@@ -1,0 +1,38 @@
+"""Every scheduled job of the shop, in one place (Laravel's routes/console.php).
+
+    schedule.command("name", cron="...")   run a management command in the scheduler
+    schedule.call(function, cron="...")    call a function in the scheduler
+    schedule.job(task, cron="...")         put a django.tasks task on the queue
+
+Cron expressions are croniter's (five fields, or @hourly/@daily/...), read in the job's
+`timezone` (default APP_TIMEZONE). Each job runs once per due minute across all machines;
+`without_overlapping=True` (default) skips a run while the previous one is still going;
+jobs are skipped in maintenance mode unless `even_in_maintenance=True`.
+`scent schedule list` shows them with their next and last runs.
+"""
+
+from scent.ops import tasks
+from scent.ops.scheduler import HEARTBEAT_JOB, Schedule
+
+schedule = Schedule()
+
+schedule.call(
+    tasks.heartbeat,
+    cron="* * * * *",
+    name=HEARTBEAT_JOB,
+    even_in_maintenance=True,
+    description="Scheduler heartbeat read by the /health check.",
+)
+schedule.call(
+    tasks.prune_queue_results,
+    cron="30 3 * * *",
+    name="queue:prune",
+    even_in_maintenance=True,
+    description="Delete finished job results (1 day) and failed ones (7 days).",
+)
+schedule.command(
+    "clearsessions",
+    cron="45 3 * * *",
+    name="sessions:clear",
+    description="Delete expired sessions (Django's clearsessions).",
+)

@@ -37,7 +37,14 @@ APP_ENV = get_choice(
 IS_PRODUCTION = APP_ENV in ("production", "staging")
 DEBUG = get_bool("APP_DEBUG", default=APP_ENV == "local")
 APP_URL = get_str("APP_URL", "" if IS_PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
-APP_VERSION = get_str("APP_VERSION", "") or get_str("FLY_IMAGE_REF", "") or "dev"
+# A VPS release carries its id in REVISION (written by deploy/release.py, like Deployer).
+_revision_file = BASE_DIR / "REVISION"
+APP_VERSION = (
+    get_str("APP_VERSION", "")
+    or (_revision_file.read_text().strip() if _revision_file.is_file() else "")
+    or get_str("FLY_IMAGE_REF", "")
+    or "dev"
+)
 
 # Laravel keys look like "base64:..."; any long random string works as SECRET_KEY.
 _DEV_KEY = "local-development-key-not-for-production-0123456789abcdefghijklmnop"
@@ -336,7 +343,8 @@ if FILESYSTEM_DISK == "s3":
             "access_key": get_str("AWS_ACCESS_KEY_ID"),
             "secret_key": get_str("AWS_SECRET_ACCESS_KEY"),
             "region_name": get_str("AWS_DEFAULT_REGION", "auto"),
-            "bucket_name": get_str("AWS_BUCKET"),
+            # `fly storage create` (Tigris) sets BUCKET_NAME; Laravel calls it AWS_BUCKET.
+            "bucket_name": get_str("AWS_BUCKET") or get_str("BUCKET_NAME"),
             "endpoint_url": get_str("AWS_ENDPOINT_URL_S3") or get_str("AWS_ENDPOINT") or None,
             "custom_domain": urlsplit(get_str("AWS_URL")).netloc or None,
             "addressing_style": "path" if get_bool("AWS_USE_PATH_STYLE_ENDPOINT", False) else None,

@@ -7,6 +7,8 @@ import re
 import pytest
 from django.core import mail
 
+# The browser harness (Chromium via Playwright) for test_browser.py.
+from tests.e2e.conftest import browser, mobile_page, new_page, page, screenshot  # noqa: F401
 from tests.factories import UserFactory
 
 PASSWORD = "correct horse battery"  # UserFactory's password

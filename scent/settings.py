@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "scent.core.context_processors.shop",
                 "scent.cart.context_processors.cart",
+                "scent.orders.context_processors.account_orders",
                 "scent.catalog.context_processors.catalog_nav",
             ],
             # The cached loader is Laravel's `view:cache`; in local mode templates reload.

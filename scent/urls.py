@@ -16,6 +16,8 @@ urlpatterns = [
     path("version", version, name="version"),
     # /orders/<number>/... and /account/orders/... (before the accounts include)
     path("", include("scent.orders.urls")),
+    path("cart/", include("scent.cart.urls")),
+    path("checkout/", include("scent.checkout.urls")),
     # /checkout/pay/<number>/ and /webhooks/stripe/
     path("", include("scent.payments.urls")),
     # /accounts/... (sign-in, reset) and /account/... (the customer's own pages)

@@ -94,6 +94,10 @@ class PaymentMismatch(OrderError):
     """The gateway reported an amount or currency that is not the order's total."""
 
 
+class CouponRejected(OrderError):
+    """The coupon in the checkout can no longer be used (limit reached, already used...)."""
+
+
 class OrderNotFound(OrderError):
     pass
 
@@ -291,7 +295,7 @@ def place_order(*, checkout: Checkout, expected_total: int | None = None) -> Ord
                     coupon=coupon, subtotal=subtotal, currency=currency, email=email, user=user
                 )
             except CouponError as exc:
-                raise OrderError(str(exc)) from exc
+                raise CouponRejected(str(exc)) from exc
 
         totals = compute_totals(
             line_totals=[line.line_total for line in lines],

@@ -29,7 +29,7 @@ def guest_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_for_guest_link(number, request.GET.get("token", ""))
     if order is None:
         raise Http404("This order link is not valid")
-    return render(request, "orders/detail.html", {"order": order, "guest_link": True})
+    return render(request, "orders/guest_detail.html", {"order": order})
 
 
 @login_required

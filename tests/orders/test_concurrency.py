@@ -100,7 +100,7 @@ def test_a_coupon_with_a_usage_limit_is_not_overused_under_concurrency():
 
     results = _race(BUYERS, buy)
 
-    assert _kinds(results) == {"Order": 5, "OrderError": BUYERS - 5}, results
+    assert _kinds(results) == {"Order": 5, "CouponRejected": BUYERS - 5}, results
     assert Coupon.objects.get(code="FIRST5").times_used == 5
     assert Product.objects.get(pk=product.pk).stock_quantity == 95
 

@@ -1,0 +1,91 @@
+"""Cart pages: thin wrappers around scent.cart.services; prices never come from the form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from scent.cart import services
+from scent.cart.selectors import cart_summary
+from scent.cart.session import cart_for_request
+from scent.catalog.models import Product
+
+
+def detail(request: HttpRequest) -> HttpResponse:
+    summary = cart_summary(cart_for_request(request))
+    return render(request, "cart/detail.html", {"summary": summary})
+
+
+def _back(request: HttpRequest, fallback: str = "cart:detail") -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    return redirect(fallback)
+
+
+@require_POST
+def add(request: HttpRequest) -> HttpResponse:
+    product_id = request.POST.get("product_id")
+    try:
+        cart = cart_for_request(request, create=True)
+        item = services.add_to_cart(
+            cart=cart, product_id=product_id, quantity=request.POST.get("quantity", 1)
+        )
+    except services.CartError as exc:
+        messages.error(request, str(exc))
+        product = Product.objects.filter(pk=_int(product_id), is_active=True).first()
+        if product is not None:
+            return redirect(product.get_absolute_url())
+        return redirect("cart:detail")
+    messages.success(request, f"Added {item.product.name} to your cart.")
+    return _back(request)
+
+
+@require_POST
+def update(request: HttpRequest) -> HttpResponse:
+    cart = cart_for_request(request)
+    if cart is None:
+        messages.error(request, "Your cart is empty.")
+        return redirect("cart:detail")
+    try:
+        item = services.set_quantity(
+            cart=cart,
+            product_id=request.POST.get("product_id"),
+            quantity=request.POST.get("quantity"),
+        )
+    except services.CartError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Updated {item.product.name} to {item.quantity}."
+            if item
+            else "Removed from your cart.",
+        )
+    return redirect("cart:detail")
+
+
+@require_POST
+def remove(request: HttpRequest) -> HttpResponse:
+    cart = cart_for_request(request)
+    try:
+        if cart is None:
+            raise services.CartError("Your cart is empty.")
+        services.remove_from_cart(cart=cart, product_id=request.POST.get("product_id"))
+    except services.CartError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Removed from your cart.")
+    return redirect("cart:detail")
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

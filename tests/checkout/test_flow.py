@@ -1,0 +1,194 @@
+"""The checkout steps as a shopper walks them, from cart to the payment page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from scent.catalog.models import Product
+from scent.orders.models import Order, OrderStatus
+from tests.factories import (
+    AddressFactory,
+    CouponFactory,
+    ProductFactory,
+    ShippingMethodFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = {
+    "full_name": "Ada Lovelace",
+    "line1": "12 Lavender Lane",
+    "city": "Bath",
+    "postal_code": "BA1 1AA",
+    "country": "GB",
+}
+
+
+@pytest.fixture
+def shop(settings):
+    settings.TAX_RATE_BPS = 2000
+    settings.PRICES_INCLUDE_TAX = False
+    return {
+        "oil": ProductFactory(name="Lavender Oil", price=1250, stock_quantity=5),
+        "soap": ProductFactory(name="Cedar Soap", price=800, stock_quantity=5),
+        "standard": ShippingMethodFactory(name="Standard", price=495, free_over=10000),
+        "express": ShippingMethodFactory(name="Express", price=1295, position=1),
+    }
+
+
+def _total_on(page) -> str:
+    match = re.search(r'data-total="total">([^<]+)<', page.content.decode())
+    assert match, "the page shows no total"
+    return match.group(1)
+
+
+def _fill_cart(client, shop):
+    client.post(reverse("cart:add"), {"product_id": shop["oil"].pk, "quantity": 2})
+    client.post(reverse("cart:add"), {"product_id": shop["soap"].pk, "quantity": 1})
+
+
+def test_a_guest_checks_out_and_every_step_shows_the_total_that_is_charged(client, shop):
+    CouponFactory(code="CALM10", value=10)
+    _fill_cart(client, shop)
+
+    assert client.get(reverse("checkout:start"))["Location"] == reverse("checkout:contact")
+    r = client.post(reverse("checkout:contact"), {"email": "Guest@Example.com"})
+    assert r["Location"] == reverse("checkout:address")
+    r = client.post(reverse("checkout:address"), ADDRESS)
+    assert r["Location"] == reverse("checkout:shipping")
+    r = client.post(reverse("checkout:shipping"), {"shipping_method": shop["express"].pk})
+    assert r["Location"] == reverse("checkout:coupon")
+    r = client.post(reverse("checkout:coupon"), {"code": "calm10"})
+    assert r["Location"] == reverse("checkout:review")
+
+    # goods 3300, -10% = 2970, express 1295, taxable 4265, tax 853, total 5118
+    shown = {
+        step: _total_on(client.get(reverse(f"checkout:{step}")))
+        for step in ("contact", "address", "shipping", "coupon", "review")
+    }
+    assert set(shown.values()) == {"$51.18"}
+
+    review = client.get(reverse("checkout:review"))
+    assert review.context["totals"].total == 5118
+    r = client.post(reverse("checkout:place"), {"expected_total": "5118"})
+
+    order = Order.objects.get()
+    assert r["Location"] == reverse("payments:pay", kwargs={"order_number": order.number})
+    assert (order.total, order.discount, order.shipping, order.tax) == (5118, 330, 1295, 853)
+    assert order.email == "guest@example.com"
+    assert order.user is None
+    assert order.status == OrderStatus.PENDING
+    # the cart is emptied and the order's confirmation page is this browser's
+    assert client.get(reverse("cart:detail")).context["summary"].is_empty
+    confirmation = client.get(reverse("orders:confirmation", kwargs={"number": order.number}))
+    assert confirmation.status_code == 200
+    assert order.number in confirmation.content.decode()
+
+
+def test_steps_cannot_be_skipped(client, shop):
+    _fill_cart(client, shop)
+
+    assert client.get(reverse("checkout:review"))["Location"] == reverse("checkout:contact")
+    client.post(reverse("checkout:contact"), {"email": "a@example.com"})
+    assert client.get(reverse("checkout:shipping"))["Location"] == reverse("checkout:address")
+
+
+def test_an_empty_cart_cannot_check_out(client, shop):
+    assert client.get(reverse("checkout:start"))["Location"] == reverse("cart:detail")
+    assert client.post(reverse("checkout:place"), {"expected_total": "1"})["Location"] == reverse(
+        "cart:detail"
+    )
+
+
+def test_invalid_address_shows_field_errors_not_a_server_error(client, shop):
+    _fill_cart(client, shop)
+    client.post(reverse("checkout:contact"), {"email": "a@example.com"})
+
+    r = client.post(reverse("checkout:address"), {**ADDRESS, "country": "XX", "city": ""})
+
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "This field is required." in html
+    assert "Select a valid choice" in html
+
+
+def test_a_signed_in_customer_ships_to_a_saved_address(client, shop):
+    user = UserFactory(email="ada@example.com")
+    home = AddressFactory(user=user, full_name="Ada at Home", city="Oxford")
+    AddressFactory(user=UserFactory(), full_name="Not Mine")
+    client.force_login(user)
+    _fill_cart(client, shop)
+
+    contact = client.get(reverse("checkout:contact"))
+    assert 'value="ada@example.com"' in contact.content.decode()
+    client.post(reverse("checkout:contact"), {"email": "ada@example.com"})
+    page = client.get(reverse("checkout:address")).content.decode()
+    assert "Ada at Home" in page
+    assert "Not Mine" not in page
+    client.post(reverse("checkout:address"), {"address_id": home.pk})
+    client.post(reverse("checkout:shipping"), {"shipping_method": shop["standard"].pk})
+    total = client.get(reverse("checkout:review")).context["totals"].total
+    client.post(reverse("checkout:place"), {"expected_total": str(total)})
+
+    order = Order.objects.get()
+    assert (order.user, order.ship_full_name, order.ship_city) == (user, "Ada at Home", "Oxford")
+
+
+def test_someone_elses_saved_address_cannot_be_chosen(client, shop):
+    user = UserFactory()
+    AddressFactory(user=user)
+    stranger = AddressFactory(user=UserFactory())
+    client.force_login(user)
+    _fill_cart(client, shop)
+    client.post(reverse("checkout:contact"), {"email": "ada@example.com"})
+
+    r = client.post(reverse("checkout:address"), {"address_id": stranger.pk})
+
+    assert r.status_code == 200
+    assert "Please choose one of your saved addresses." in r.content.decode()
+
+
+def test_a_bad_coupon_is_explained_on_the_coupon_step(client, shop):
+    CouponFactory(code="BIG", minimum_spend=100000)
+    _fill_cart(client, shop)
+    client.post(reverse("checkout:contact"), {"email": "a@example.com"})
+    client.post(reverse("checkout:address"), ADDRESS)
+    client.post(reverse("checkout:shipping"), {"shipping_method": shop["standard"].pk})
+
+    r = client.post(reverse("checkout:coupon"), {"code": "BIG"})
+
+    assert r.status_code == 200
+    assert "needs a minimum spend of $1,000.00" in r.content.decode()
+
+
+def test_a_price_change_after_review_is_shown_before_anything_is_charged(client, shop):
+    _fill_cart(client, shop)
+    client.post(reverse("checkout:contact"), {"email": "a@example.com"})
+    client.post(reverse("checkout:address"), ADDRESS)
+    client.post(reverse("checkout:shipping"), {"shipping_method": shop["standard"].pk})
+    seen = client.get(reverse("checkout:review")).context["totals"].total
+    Product.objects.filter(pk=shop["oil"].pk).update(price=1500)
+
+    r = client.post(reverse("checkout:place"), {"expected_total": str(seen)}, follow=True)
+
+    assert Order.objects.count() == 0
+    assert "Prices or availability changed" in r.content.decode()
+    assert r.context["totals"].total != seen
+
+
+def test_stock_gone_while_reviewing_is_explained(client, shop):
+    _fill_cart(client, shop)
+    client.post(reverse("checkout:contact"), {"email": "a@example.com"})
+    client.post(reverse("checkout:address"), ADDRESS)
+    client.post(reverse("checkout:shipping"), {"shipping_method": shop["standard"].pk})
+    total = client.get(reverse("checkout:review")).context["totals"].total
+    Product.objects.filter(pk=shop["soap"].pk).update(stock_quantity=0)
+
+    r = client.post(reverse("checkout:place"), {"expected_total": str(total)}, follow=True)
+
+    assert Order.objects.count() == 0
+    assert "Cedar Soap" in r.content.decode()

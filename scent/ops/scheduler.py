@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 from django.conf import settings
 from django.core.management import call_command
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from scent.ops.models import ScheduleRun
@@ -177,7 +177,8 @@ def run_due(schedule: Schedule, *, now: datetime | None = None, host: str = "") 
     for job in schedule.jobs:
         if job.is_due(tick):
             outcomes.append(_run_job(job, tick=tick, now=now, host=host, down=down))
-            close_old_connections()
+            if not connection.in_atomic_block:  # a long job may outlive its connection
+                close_old_connections()
     return outcomes
 
 
@@ -241,7 +242,9 @@ def _finish(run: ScheduleRun, status: str, output: str, finished_at: datetime) -
     run.status = status
     run.output = output[-10_000:]
     run.finished_at = finished_at
-    run.save(update_fields=["status", "output", "finished_at"])
+    ScheduleRun.objects.filter(pk=run.pk).update(
+        status=run.status, output=run.output, finished_at=run.finished_at
+    )
 
 
 def work(
@@ -299,5 +302,9 @@ def last_runs(names: list[str]) -> dict[str, ScheduleRun]:
 
 def prune_runs(*, older_than: timedelta = timedelta(days=7)) -> int:
     """Delete scheduler run records older than `older_than`; return how many."""
-    deleted, _ = ScheduleRun.objects.filter(tick__lt=timezone.now() - older_than).delete()
+    deleted, _ = (
+        ScheduleRun.objects.filter(tick__lt=timezone.now() - older_than)
+        .exclude(status=ScheduleRun.Status.RUNNING)  # the overlap guard still needs those
+        .delete()
+    )
     return deleted

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import signal
 import threading
 from datetime import datetime
@@ -104,7 +105,7 @@ def _aware_datetime(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"not an ISO 8601 time: {value!r}") from None
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

@@ -11,7 +11,9 @@ from django.shortcuts import render
 
 from scent.catalog import selectors
 from scent.catalog.forms import ProductFilterForm
-from scent.catalog.models import Category, NotePosition, Product
+from scent.catalog.models import Category, NotePosition, Product, ScentFamily
+from scent.catalog.selectors import ProductFilters
+from scent.core.money import format_money
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -72,6 +74,7 @@ def _product_list_page(
             "nav_categories": categories,
             "page": page,
             "pager": _pager(page, request.GET),
+            "active_filters": _active_filters(filters, request.GET),
             "page_notice": page_notice,
             "canonical_query": f"?page={page.number}" if page.number > 1 else "",
         },
@@ -118,15 +121,52 @@ class Pager:
     next: str
 
 
-def _pager(page: Page, query: QueryDict) -> Pager:
+def _cleaned_query(query: QueryDict, *drop: str) -> QueryDict:
+    """The query string minus `drop` and empty values."""
     kept = query.copy()
-    kept.pop("page", None)
+    for name in drop:
+        kept.pop(name, None)
     for key in list(kept):
         values = [v for v in kept.getlist(key) if v]
         if values:
             kept.setlist(key, values)
         else:
             del kept[key]
+    return kept
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveFilter:
+    label: str
+    remove_href: str  # the same list without this filter
+
+
+def _active_filters(filters: ProductFilters, query: QueryDict) -> list[ActiveFilter]:
+    shown: list[tuple[str, str]] = []
+    if filters.q:
+        shown.append(("q", f"“{filters.q}”"))
+    if filters.category is not None and "category" in query:
+        shown.append(("category", filters.category.name))
+    if filters.family:
+        shown.append(("family", ScentFamily(filters.family).label))
+    if filters.mood is not None:
+        shown.append(("mood", filters.mood.name))
+    currency = settings.SHOP_CURRENCY
+    if filters.min_price is not None:
+        shown.append(("min_price", f"From {format_money(filters.min_price, currency)}"))
+    if filters.max_price is not None:
+        shown.append(("max_price", f"Up to {format_money(filters.max_price, currency)}"))
+    if filters.in_stock:
+        shown.append(("in_stock", "In stock"))
+    result = []
+    for param, label in shown:
+        rest = _cleaned_query(query, param, "page").urlencode()
+        result.append(ActiveFilter(label=label, remove_href=f"?{rest}" if rest else "?"))
+    return result
+
+
+def _pager(page: Page, query: QueryDict) -> Pager:
+    kept = _cleaned_query(query, "page")
 
     def href(number: int) -> str:
         params = kept.copy()

@@ -199,6 +199,18 @@ def test_pagination_links_keep_the_other_parameters(client, settings):
     assert "page 2 of 3" in text(response)
 
 
+def test_active_filters_are_listed_with_links_that_remove_them(client, shelf):
+    response = client.get("/products/?q=oil&mood=calm&min_price=5&sort=name&page=1")
+
+    html = response.content.decode()
+    for label, rest in [
+        ("“oil”", "mood=calm&amp;min_price=5&amp;sort=name"),
+        ("Calm", "q=oil&amp;min_price=5&amp;sort=name"),
+        ("From $5.00", "q=oil&amp;mood=calm&amp;sort=name"),
+    ]:
+        assert f'href="?{rest}">{label}<span class="visually-hidden">: remove this filter' in html
+
+
 def test_a_page_past_the_end_shows_the_last_page_with_a_notice(client, settings):
     settings.SHOP_PRODUCTS_PER_PAGE = 2
     for n in range(3):

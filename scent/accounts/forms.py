@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.cache import cache
 from django.urls import reverse
 
 from scent.accounts.countries import COUNTRIES
@@ -20,6 +21,7 @@ from scent.accounts.services import email_is_taken, normalize_email
 from scent.core.emails import queue_email
 
 DUPLICATE_EMAIL = "An account with this e-mail already exists."
+RESET_THROTTLE_SECONDS = 60
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,32}$")
 
 
@@ -118,6 +120,14 @@ class QueuedPasswordResetForm(PasswordResetForm):
     """Send the reset link through the mail queue instead of during the request."""
 
     email = _email_field()
+
+    def get_users(self, email: str):  # type: ignore[no-untyped-def]
+        # One e-mail per address per minute (Laravel's password reset throttle): a
+        # repeated click or a script cannot flood a customer's inbox. The page looks
+        # the same either way.
+        if not cache.add(f"password-reset:{normalize_email(email)}", 1, RESET_THROTTLE_SECONDS):
+            return iter(())
+        return super().get_users(email)
 
     def send_mail(
         self,

@@ -61,7 +61,7 @@ def register(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome to The Scent — your account is ready.")
+            messages.success(request, f"Welcome to {settings.APP_NAME}: your account is ready.")
             return redirect(_safe_next(request))
     return render(
         request,
@@ -77,7 +77,18 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    """POST only (Django refuses GET), so a link or an image cannot sign anyone out."""
+    """Sign out by POST only, so a link or an image cannot sign anyone out.
+
+    GET (a bookmarked or typed /accounts/logout/) shows a page with the button instead.
+    """
+
+    http_method_names = ["get", "post", "options"]
+    template_name = "accounts/logout_confirm.html"
+
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(settings.LOGOUT_REDIRECT_URL)
+        return render(request, self.template_name)
 
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         response = super().post(request, *args, **kwargs)

@@ -60,7 +60,10 @@ def test_account_pages_send_anonymous_visitors_to_login_and_back(client, custome
 def test_logout_is_post_only(client, customer):
     client.force_login(customer)
 
-    assert client.get(LOGOUT).status_code == 405
+    confirm = client.get(LOGOUT)
+
+    assert confirm.status_code == 200
+    assert '<form method="post" action="/accounts/logout/"' in confirm.content.decode()
     assert _signed_in(client)
 
     response = client.post(LOGOUT, follow=True)

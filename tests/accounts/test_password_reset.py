@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -40,7 +41,7 @@ def test_reset_email_carries_a_working_link(client, customer, immediate_queue):
     assert response["Location"] == reverse("accounts:password_reset_done")
     message = mail.outbox[0]
     assert message.to == ["ada@example.com"]
-    assert message.subject == "Reset your The Scent password"
+    assert message.subject == "Reset your password for The Scent"
     assert "Hello Ada," in message.body
     link = reset_link_from_outbox()
     assert link.startswith(settings.APP_URL + "/accounts/password-reset/")
@@ -90,6 +91,20 @@ def test_an_unknown_email_looks_exactly_the_same_and_sends_nothing(client, immed
     assert mail.outbox == []
 
 
+def test_repeated_requests_send_one_email_a_minute(client, customer, immediate_queue):
+    with freeze_time(timezone.now()) as clock:
+        first = _ask_reset(client, immediate_queue)
+        second = _ask_reset(client, immediate_queue, "ADA@example.com")
+
+        assert second["Location"] == first["Location"]
+        assert len(mail.outbox) == 1
+
+        clock.tick(timedelta(seconds=61))
+        _ask_reset(client, immediate_queue)
+
+    assert len(mail.outbox) == 2
+
+
 def test_the_new_password_must_pass_the_validators(client, customer, immediate_queue):
     _ask_reset(client, immediate_queue)
 
@@ -135,3 +150,13 @@ def test_inactive_accounts_get_no_reset_email(client, immediate_queue):
     _ask_reset(client, immediate_queue, "gone@example.com")
 
     assert mail.outbox == []
+
+
+def test_the_mail_worker_delivers_the_queued_reset_email(client, customer):
+    client.post(RESET, {"email": "ada@example.com"})
+    assert mail.outbox == []
+
+    call_command("worker", "--queue", "mail", "--once")
+
+    link = reset_link_from_outbox()
+    assert _set_password(client, link)["Location"] == reverse("accounts:password_reset_complete")

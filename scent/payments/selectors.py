@@ -31,6 +31,10 @@ def order_for_shopper(request: HttpRequest, number: str) -> Order | None:
     return order if number in request.session.get(PLACED_SESSION_KEY, []) else None
 
 
+def has_payment(*, order_number: str, gateway: str) -> bool:
+    return Payment.objects.filter(order_number=order_number, gateway=gateway).exists()
+
+
 def payment_for_return(*, order_number: str, gateway: str, reference: str) -> Payment | None:
     """The order's payment the gateway sent the shopper back for (never another order's)."""
     payments = Payment.objects.filter(order_number=order_number, gateway=gateway)

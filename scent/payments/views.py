@@ -49,13 +49,11 @@ def pay(request: HttpRequest, order_number: str) -> HttpResponse:
     gateway = get_gateway()
     context = {"order": order, "gateway": gateway, "error": ""}
     try:
+        existed = selectors.has_payment(order_number=order.number, gateway=gateway.name)
         payment = services.start_payment_for_order(order=order, gateway=gateway)
-        if (
-            gateway.name == "stripe"
-            and request.method == "GET"
-            and payment.status != PaymentStatus.PENDING
-        ):
-            # Back on the page after paying (or a decline): trust Stripe, not the page.
+        if gateway.name == "stripe" and request.method == "GET" and existed:
+            # Back on the page (back button, reload after paying, a decline): ask Stripe
+            # for the intent's state rather than showing a form for a finished payment.
             if services.sync_payment(payment=payment).status == "succeeded":
                 return _confirmation(order)
             payment.refresh_from_db()

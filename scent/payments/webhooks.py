@@ -71,6 +71,16 @@ def _payment_for_intent(state: PaymentState) -> Payment | None:
         return payment
     # E.g. a webhook that overtook the pay page's own write; only our intents carry
     # the order number in their metadata.
+    from scent.orders.models import Order
+
+    if not Order.objects.filter(number=state.order_number).exists():
+        # Another shop on the same Stripe account, or an order deleted since: retrying
+        # would never help, so acknowledge and log.
+        logger.warning(
+            "stripe event for an unknown order",
+            extra={"order_number": state.order_number, "reference": state.reference},
+        )
+        return None
     attempt = Payment.objects.filter(order_number=state.order_number, gateway=GATEWAY).count() + 1
     payment, _ = Payment.objects.get_or_create(
         gateway=GATEWAY,

@@ -270,3 +270,35 @@ def test_stripe_unreachable_gives_a_clear_message(settings, stripe_gateway, gues
     assert response.status_code == 502
     assert "not answering" in response.content.decode()
     assert not Payment.objects.exists()
+
+
+def test_back_on_the_pay_page_after_paying_goes_to_the_confirmation(
+    stripe_gateway, stripe_client, guest, order
+):
+    url = reverse("payments:pay", kwargs={"order_number": order.number})
+    guest.get(url)
+    pay_in_browser(stripe_client, Payment.objects.get(order_number=order.number))
+
+    # The shopper presses Back before the return page or the webhook told the shop.
+    response = guest.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("orders:confirmation", kwargs={"number": order.number})
+    order.refresh_from_db()
+    assert order.is_paid
+
+
+def test_a_declined_attempt_shows_its_reason_on_the_pay_page(
+    stripe_gateway, stripe_client, guest, order
+):
+    url = reverse("payments:pay", kwargs={"order_number": order.number})
+    guest.get(url)
+    pay_in_browser(
+        stripe_client, Payment.objects.get(order_number=order.number), "pm_card_chargeCustomerFail"
+    )
+
+    response = guest.get(url)
+
+    assert response.status_code == 200
+    assert "Your card was declined." in response.content.decode()
+    assert len(intents_for(stripe_client, order.number)) == 1  # the same intent takes another card

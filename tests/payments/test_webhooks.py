@@ -333,3 +333,20 @@ def test_the_webhook_for_an_admin_refund_changes_nothing_more(
     assert order.amount_refunded == 600
     assert Refund.objects.get().pk == refund.pk
     assert len(queued_emails("order_refunded")) == 1
+
+
+def test_an_intent_for_an_unknown_order_is_acknowledged(
+    stripe_gateway, stripe_client, post_event, db
+):
+    intent = stripe_client.v1.payment_intents.create(
+        params={
+            "amount": 999,
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "metadata": {"order_number": "TS-GONE00"},
+        }
+    ).to_dict()
+
+    assert post_event(make_event("payment_intent.succeeded", intent)).status_code == 200
+    assert not Payment.objects.exists()

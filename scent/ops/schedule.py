@@ -13,6 +13,7 @@ jobs are skipped in maintenance mode unless `even_in_maintenance=True`.
 
 from scent.ops import tasks
 from scent.ops.scheduler import HEARTBEAT_JOB, Schedule
+from scent.orders.tasks import release_expired
 
 schedule = Schedule()
 
@@ -35,4 +36,10 @@ schedule.command(
     cron="45 3 * * *",
     name="sessions:clear",
     description="Delete expired sessions (Django's clearsessions).",
+)
+schedule.call(
+    release_expired,
+    cron="*/5 * * * *",
+    name="orders:release-expired",
+    description="Cancel orders unpaid after PENDING_ORDER_TIMEOUT minutes; return their stock.",
 )

@@ -35,8 +35,10 @@ def shop(settings):
     return {
         "oil": ProductFactory(name="Lavender Oil", price=1250, stock_quantity=5),
         "soap": ProductFactory(name="Cedar Soap", price=800, stock_quantity=5),
-        "standard": ShippingMethodFactory(name="Standard", price=495, free_over=10000),
-        "express": ShippingMethodFactory(name="Express", price=1295, position=1),
+        "standard": ShippingMethodFactory(
+            name="Standard", code="t-standard", price=495, free_over=10000
+        ),
+        "express": ShippingMethodFactory(name="Express", code="t-express", price=1295, position=1),
     }
 
 

@@ -457,3 +457,29 @@ def test_users_see_their_own_orders_only(lavender):
     assert selectors.order_for_user(ada, order.number) == order
     assert selectors.order_for_user(bob, order.number) is None
     assert list(selectors.orders_for_user(bob)) == []
+
+
+def test_every_order_email_renders_with_its_facts(lavender):
+    order = _paid(services.place_order(checkout=make_checkout([(lavender, 1)])))
+    services.ship_order(order=order, tracking_number="1Z777", carrier="DHL")
+    services.record_refund(order_number=order.number, amount=300, reference="re_1")
+    other = services.place_order(checkout=make_checkout([(lavender, 1)], email="b@example.com"))
+    services.cancel_order(order=other, reason="Address problem")
+
+    for job in queued_emails():
+        send_email.call(**job)
+
+    subjects = {m.subject: m for m in mail.outbox}
+    assert set(subjects) == {
+        f"Thank you for your order {order.number}",
+        f"Your order {order.number} is on its way",
+        f"A refund of $3.00 for your order {order.number}",
+        f"Your order {other.number} has been cancelled",
+    }
+    shipped = subjects[f"Your order {order.number} is on its way"]
+    assert "1Z777" in shipped.body and "DHL" in shipped.body
+    assert "Address problem" in subjects[f"Your order {other.number} has been cancelled"].body
+    for message in mail.outbox:
+        assert "{{" not in message.body
+        assert "&amp;" not in message.body and "&#x27;" not in message.body
+        assert message.alternatives[0].content.startswith("<!doctype html>")

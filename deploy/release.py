@@ -40,6 +40,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 DEFAULT_ROOT = "/var/www/the-scent"
@@ -109,9 +110,11 @@ class Lock:
 
 def run(cmd: list[str], *, cwd: Path | None = None, what: str) -> None:
     say(f"{what}: {' '.join(shlex.quote(c) for c in cmd)}")
+    started = time.monotonic()
     result = subprocess.run(cmd, cwd=cwd, check=False)  # noqa: S603 - our own commands
     if result.returncode != 0:
         raise DeployError(f"{what} failed (exit {result.returncode})")
+    say(f"{what}: done in {time.monotonic() - started:.1f}s")
 
 
 def output(cmd: list[str], *, cwd: Path | None = None) -> str:

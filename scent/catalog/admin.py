@@ -227,6 +227,7 @@ class ProductAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["category"]
     list_per_page = 50
+    ordering = ["-pk"]  # newest first, straight off the primary key even with 100,000 rows
     search_fields = ["name", "sku", "description"]
     search_help_text = "Search by name, SKU or description."
     prepopulated_fields = {"slug": ["name"]}

@@ -17,6 +17,7 @@
 
   if (typeof window.Stripe !== "function") {
     showError("The secure payment form could not be loaded. Check your connection and reload the page.");
+    button.disabled = true; // nothing to submit without Stripe.js
     return;
   }
 

@@ -8,6 +8,8 @@ Fixtures for every helper's browser tests:
 - ``mobile_page``: the same at 390x844 (a phone), for responsive checks.
 - ``new_page(width=..., height=...)``: any other viewport.
 - ``screenshot(page, "name")``: saves ``test-artifacts/screenshots/<name>.png`` (gitignored).
+- ``assert_accessible(page)``: runs axe-core (bundled with axe-playwright-python, no network)
+  on the page as it is now and fails with a readable list of WCAG violations.
 
 Tests using them must be marked ``@pytest.mark.browser``. They use the ``live_server``
 fixture, so their database is transactional (data created in the test is visible to the
@@ -118,3 +120,26 @@ def screenshot() -> Callable:
         return path
 
     return take
+
+
+@pytest.fixture
+def assert_accessible() -> Callable:
+    """``assert_accessible(page)``: no axe-core violations (contrast, labels, names, ARIA...)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page, *, disable: tuple[str, ...] = ()) -> None:
+        options = {
+            "resultTypes": ["violations"],
+            "rules": {rule: {"enabled": False} for rule in disable},
+        }
+        violations = axe.run(page, options=options).response["violations"]
+        report = [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(" ".join(map(str, node["target"])) for node in v["nodes"][:5])
+            for v in violations
+        ]
+        assert not report, f"{page.url} has accessibility problems:\n" + "\n".join(report)
+
+    return check

@@ -206,3 +206,30 @@ def test_unknown_page_shows_the_shop_404(page, catalogue, screenshot):
     assert response.status == 404
     assert page.get_by_role("heading", level=1).inner_text() == "We could not find that page"
     screenshot(page, "404-1280")
+
+
+@pytest.mark.parametrize(
+    ("scheme", "paths"),
+    [
+        (
+            "light",
+            (
+                "/",
+                "/products/?min_price=x&q=lavender",
+                "/products/?q=nothing-matches",
+                "/products/lavender-essential-oil/",
+                "/products/eucalyptus-oil/",
+                "/no-such-page/",
+            ),
+        ),
+        ("dark", ("/", "/products/?min_price=x&q=lavender", "/products/lavender-essential-oil/")),
+    ],
+)
+def test_catalogue_pages_pass_automated_accessibility_checks(
+    page, catalogue, assert_accessible, scheme, paths
+):
+    """axe-core: colour contrast in both schemes, labels, names, landmarks, ARIA."""
+    page.emulate_media(color_scheme=scheme)
+    for path in paths:
+        page.goto(path)
+        assert_accessible(page)

@@ -58,6 +58,7 @@ def test_overview_shows_details_and_default_address(signed_in, customer):
     assert "United Kingdom" in html
     assert 'href="/static/css/account.css"' in html
     assert 'aria-current="page"' in html
+    assert f'href="{reverse("orders:account_list")}"' in html
 
 
 def test_orders_block_is_absent_without_an_orders_context(customer):
@@ -293,3 +294,18 @@ def test_deleted_user_takes_addresses_along(customer):
     User.objects.filter(pk=customer.pk).delete()
 
     assert not Address.objects.exists()
+
+
+@pytest.mark.parametrize("url", [ACCOUNT, ADDRESSES])
+def test_account_pages_cost_the_same_queries_for_1_or_20_addresses(signed_in, customer, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    AddressFactory(user=customer)
+    with CaptureQueriesContext(connection) as few:
+        signed_in.get(url)
+    AddressFactory.create_batch(19, user=customer)
+    with CaptureQueriesContext(connection) as many:
+        signed_in.get(url)
+
+    assert len(many) == len(few) <= 8

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django_tasks_rq import backend as rq_backend
 from rq import Retry
+from rq.exceptions import StopRequested
 from rq.job import Callback, JobStatus
 from rq.registry import (
     FailedJobRegistry,
@@ -43,7 +44,6 @@ from rq.registry import (
     ScheduledJobRegistry,
     StartedJobRegistry,
 )
-from rq.worker import StopRequested
 from rq.worker import Worker as BaseWorker
 
 from scent.ops.queue.retry import ABANDONED_ATTEMPTS, policy_for
@@ -81,7 +81,17 @@ class Job(rq_backend.Job):
 
     @cached_property
     def task_result(self) -> TaskResult:  # type: ignore[override]
-        return as_django_result(rq_backend.Job.task_result.func(self))
+        result = as_django_result(rq_backend.Job.task_result.func(self))
+        if "worker_ids" in self.meta:
+            # RQ records no result for an attempt it retries, so count attempts ourselves.
+            object.__setattr__(result, "worker_ids", list(self.meta["worker_ids"]))
+        return result
+
+    def perform(self) -> Any:
+        self.meta.setdefault("worker_ids", []).append(self.worker_name or "")
+        self.save_meta()
+        self.__dict__.pop("task_result", None)
+        return super().perform()
 
     def _execute(self) -> Any:
         try:

@@ -89,8 +89,7 @@ def replace_product_image_file(
     name = _upload_name(image_file, checked, fallback=image.product.slug or "image")
     _write_files(image, checked=checked, name=name, thumbnail=thumbnail)
     image.save()
-    storage = image.image.storage
-    transaction.on_commit(lambda: [storage.delete(n) for n in old_names if n])
+    _delete_unshared_on_commit(image.image.storage, [n for n in old_names if n])
     return image
 
 
@@ -118,9 +117,14 @@ def delete_product_image(*, image: ProductImage) -> None:
     names = [n for n in (image.image.name, image.thumbnail.name) if n]
     storage = image.image.storage
     image.delete()
+    _delete_unshared_on_commit(storage, names)
+
+
+def _delete_unshared_on_commit(storage, names: list[str]) -> None:
+    """Remove files once the rows are gone for good, unless another row still uses them."""
 
     def remove_unshared() -> None:
-        # Synthetic benchmark products share files; keep a file while any row points at it.
+        # Benchmark products share a few files; keep a file while any row points at it.
         for name in names:
             in_use = (
                 ProductImage.objects.filter(image=name).exists()

@@ -7,12 +7,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from scent.catalog import images
-from scent.catalog.models import Product
+from scent.catalog.models import Product, ProductImage
 from scent.catalog.services import (
     InsufficientStock,
     add_product_image,
     adjust_stock,
     delete_product_image,
+    regenerate_thumbnail,
+    replace_product_image_file,
     set_products_active,
     set_products_featured,
     set_stock,
@@ -175,3 +177,47 @@ def test_a_stock_take_sets_the_quantity_and_refuses_negatives():
         set_stock(product=product, quantity=-1)
     product.refresh_from_db()
     assert product.stock_quantity == 11
+
+
+def test_replacing_a_picture_removes_the_old_files_after_commit(django_capture_on_commit_callbacks):
+    image = ProductImageFactory(image=image_bytes((300, 300), "#ff0000"))
+    storage = image.image.storage
+    old = [image.image.name, image.thumbnail.name]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        replace_product_image_file(
+            image=image, image_file=image_bytes((500, 400), "#0000ff", "PNG")
+        )
+
+    image.refresh_from_db()
+    assert (image.width, image.height) == (500, 400)
+    assert storage.exists(image.image.name) and storage.exists(image.thumbnail.name)
+    assert not any(storage.exists(n) for n in old)
+
+
+def test_a_file_shared_by_another_image_is_kept_when_one_is_deleted(
+    django_capture_on_commit_callbacks,
+):
+    first = ProductImageFactory()
+    twin = ProductImage.objects.create(
+        product=ProductFactory(),
+        image=first.image.name,
+        thumbnail=first.thumbnail.name,
+        alt_text="x",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_product_image(image=first)
+
+    assert twin.image.storage.exists(twin.image.name)
+    assert twin.thumbnail.storage.exists(twin.thumbnail.name)
+
+
+def test_a_lost_thumbnail_can_be_regenerated_from_the_original():
+    image = ProductImageFactory(image=image_bytes((900, 300)))
+    image.thumbnail.storage.delete(image.thumbnail.name)
+
+    regenerate_thumbnail(image=image)
+
+    image.refresh_from_db()
+    assert _open(image.thumbnail).size == images.THUMBNAIL_SIZE

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from scent.payments.gateways import (
@@ -338,3 +340,38 @@ def apply_refund_result(
                 actor=actor or existing.actor,
             )
     return existing
+
+
+def sync_open_payments(*, older_than: timedelta, newer_than: timedelta) -> Counter:
+    """Ask Stripe about open payments of unpaid orders (a missed webhook, a closed tab).
+
+    Only payments created between `newer_than` and `older_than` ago are checked, so a
+    shopper still on the pay page is left alone. Returns counts by outcome:
+    "paid", "failed", "open" and "error" (Stripe could not be asked).
+    """
+    from scent.orders.models import Order
+
+    now = timezone.now()
+    unpaid_orders = Order.objects.filter(
+        number=OuterRef("order_number"), payment_status__in=("unpaid", "failed")
+    )
+    payments = Payment.objects.filter(
+        gateway="stripe",
+        status__in=(PaymentStatus.PENDING, PaymentStatus.PROCESSING, PaymentStatus.FAILED),
+        created_at__lte=now - older_than,
+        created_at__gte=now - newer_than,
+    ).filter(Exists(unpaid_orders))
+    outcomes: Counter = Counter()
+    for payment in payments.order_by("created_at"):
+        try:
+            state = sync_payment(payment=payment)
+        except GatewayError as error:
+            logger.warning(
+                "payment sync failed",
+                extra={"reference": payment.reference, "error_code": error.code},
+            )
+            outcomes["error"] += 1
+            continue
+        outcome = {State.SUCCEEDED: "paid", State.FAILED: "failed"}.get(state.status, "open")
+        outcomes[outcome] += 1
+    return outcomes

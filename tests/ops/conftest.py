@@ -50,11 +50,18 @@ class SmtpServer:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)  # recipients answered with 550
 
 
 class _Collector:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.server.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)

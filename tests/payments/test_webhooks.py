@@ -350,3 +350,31 @@ def test_an_intent_for_an_unknown_order_is_acknowledged(
 
     assert post_event(make_event("payment_intent.succeeded", intent)).status_code == 200
     assert not Payment.objects.exists()
+
+
+def test_a_pending_refund_counts_once_it_succeeds(
+    stripe_gateway, stripe_client, guest, order, post_event
+):
+    payment, _intent = confirmed_intent(stripe_client, order)
+    return_to_shop(guest, order, payment)
+    refund = stripe_client.v1.refunds.create(
+        params={"payment_intent": payment.reference, "amount": 800}
+    ).to_dict()
+    charge = charge_of(stripe_client, payment.reference)
+    # Some payment methods refund asynchronously: Stripe reports "pending" first.
+    pending = dict(refund, status="pending", payment_intent=payment.reference)
+    charge["refunds"] = {"object": "list", "data": [pending], "has_more": False}
+
+    post_event(make_event("charge.refunded", charge))
+    order.refresh_from_db()
+    assert order.amount_refunded == 0
+    assert Refund.objects.get().status == "pending"
+
+    succeeded = dict(pending, status="succeeded")
+    post_event(make_event("refund.updated", succeeded))
+    post_event(make_event("charge.refund.updated", succeeded))  # the older name, same refund
+
+    order.refresh_from_db()
+    assert order.amount_refunded == 800
+    assert Refund.objects.get().status == "succeeded"
+    assert len(queued_emails("order_refunded")) == 1

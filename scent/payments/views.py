@@ -54,8 +54,11 @@ def pay(request: HttpRequest, order_number: str) -> HttpResponse:
         if gateway.name == "stripe" and request.method == "GET" and existed:
             # Back on the page (back button, reload after paying, a decline): ask Stripe
             # for the intent's state rather than showing a form for a finished payment.
-            if services.sync_payment(payment=payment).status == "succeeded":
+            state = services.sync_payment(payment=payment)
+            if state.status == "succeeded":
                 return _confirmation(order)
+            if state.status == "canceled":  # e.g. canceled in the Stripe dashboard
+                payment = services.start_payment_for_order(order=order, gateway=gateway)
             payment.refresh_from_db()
     except GatewayError as error:
         context["error"] = error.message

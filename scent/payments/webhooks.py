@@ -64,7 +64,7 @@ def _gateway() -> StripeGateway | None:
     return StripeGateway.from_settings() if settings.STRIPE_SECRET else None
 
 
-def _payment_for_intent(state: PaymentState) -> Payment | None:
+def _payment_for_intent(state: PaymentState, client_secret: str = "") -> Payment | None:
     """Our Payment for a PaymentIntent, created from its metadata if we have not seen it."""
     payment = Payment.objects.filter(gateway=GATEWAY, reference=state.reference).first()
     if payment is not None or not state.order_number:
@@ -91,6 +91,8 @@ def _payment_for_intent(state: PaymentState) -> Payment | None:
             "idempotency_key": f"webhook-{state.reference}",
             "amount": state.amount,
             "currency": state.currency,
+            # So the pay page can offer this intent again after a decline.
+            "client_secret": client_secret,
         },
     )
     return payment
@@ -110,7 +112,7 @@ class IntentHandler:
         if self.status is State.FAILED and state.status is not State.FAILED:
             # Some payloads carry the error only in last_payment_error; trust the event type.
             state = _with_status(state, State.FAILED, "The payment was declined.")
-        payment = _payment_for_intent(state)
+        payment = _payment_for_intent(state, str(intent.get("client_secret") or ""))
         if payment is None:
             logger.info(
                 "stripe event for a payment that is not ours", extra={"reference": state.reference}

@@ -302,3 +302,21 @@ def test_a_declined_attempt_shows_its_reason_on_the_pay_page(
     assert response.status_code == 200
     assert "Your card was declined." in response.content.decode()
     assert len(intents_for(stripe_client, order.number)) == 1  # the same intent takes another card
+
+
+def test_an_intent_canceled_at_stripe_is_replaced_by_a_new_attempt(
+    stripe_gateway, stripe_client, guest, order
+):
+    url = reverse("payments:pay", kwargs={"order_number": order.number})
+    guest.get(url)
+    first = Payment.objects.get(order_number=order.number)
+    stripe_client.v1.payment_intents.cancel(first.reference)  # e.g. from the Stripe dashboard
+
+    response = guest.get(url)
+
+    second = Payment.objects.get(order_number=order.number, attempt=2)
+    assert second.reference != first.reference
+    assert second.idempotency_key == f"scent-{order.number}-payment-2"
+    assert f'data-client-secret="{second.client_secret}"' in response.content.decode()
+    first.refresh_from_db()
+    assert first.status == PaymentStatus.CANCELED

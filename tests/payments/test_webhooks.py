@@ -181,6 +181,7 @@ def test_a_webhook_for_an_intent_the_shop_never_stored_still_pays_its_order(
     order.refresh_from_db()
     assert order.is_paid
     assert Payment.objects.get().reference == intent["id"]
+    assert Payment.objects.get().client_secret == intent["client_secret"]
 
 
 def test_events_that_are_not_ours_are_acknowledged_and_ignored(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from scent.accounts.models import Address, User
 
@@ -40,6 +40,12 @@ def email_is_taken(*, email: str, exclude_user: User | None = None) -> bool:
     return qs.exists()
 
 
+def _duplicate_email() -> ValidationError:
+    return ValidationError(
+        {"email": "An account with this e-mail already exists."}, code="duplicate_email"
+    )
+
+
 @transaction.atomic
 def user_register(
     *,
@@ -52,16 +58,17 @@ def user_register(
     """Create a customer account; the password must already be validated."""
     email = normalize_email(email)
     if email_is_taken(email=email):
-        raise ValidationError(
-            {"email": "An account with this e-mail already exists."}, code="duplicate_email"
+        raise _duplicate_email()
+    try:
+        return User.objects.create_user(
+            email=email,
+            password=password,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            marketing_opt_in=marketing_opt_in,
         )
-    return User.objects.create_user(
-        email=email,
-        password=password,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        marketing_opt_in=marketing_opt_in,
-    )
+    except IntegrityError:  # the same e-mail signed up a moment ago, in another request
+        raise _duplicate_email() from None
 
 
 @transaction.atomic
@@ -71,12 +78,13 @@ def user_update_profile(*, user: User, data: dict[str, Any]) -> User:
     if "email" in changes:
         changes["email"] = normalize_email(changes["email"])
         if email_is_taken(email=changes["email"], exclude_user=user):
-            raise ValidationError(
-                {"email": "An account with this e-mail already exists."}, code="duplicate_email"
-            )
+            raise _duplicate_email()
     for field, value in changes.items():
         setattr(user, field, value)
-    user.save(update_fields=list(changes))
+    try:
+        user.save(update_fields=list(changes))
+    except IntegrityError:
+        raise _duplicate_email() from None
     return user
 
 

@@ -143,3 +143,30 @@ def test_concurrent_set_default_leaves_one_default():
 
     assert errors == []
     assert len(_defaults(user)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor == 'sqlite'", reason="needs concurrent writers")
+def test_two_simultaneous_sign_ups_with_one_email_make_one_account():
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def sign_up() -> None:
+        try:
+            barrier.wait()
+            services.user_register(email="ada@example.com", password="lavender fields")
+            outcomes.append("created")
+        except ValidationError as error:
+            outcomes.append(error.message_dict["email"][0])
+        except BaseException as error:  # reported below
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_up) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["An account with this e-mail already exists."] * 3 + ["created"]

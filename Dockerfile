@@ -9,8 +9,8 @@ ARG PYTHON_VERSION=3.13
 FROM python:${PYTHON_VERSION}-slim AS build
 
 # mysqlclient compiles against MariaDB's client library; the compiler stays in this stage.
-# DL3008: Debian packages are not pinned to versions on purpose: the base image tag pins the
-# Debian release, and every rebuild should pick up that release's security updates.
+# Debian packages are not pinned to versions on purpose: the base image tag pins the Debian
+# release, and every rebuild should pick up that release's security updates (DL3008).
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends build-essential pkg-config libmariadb-dev \
@@ -43,6 +43,7 @@ RUN APP_ENV=production \
 # ---- app: the runtime image, no compiler ---------------------------------------------------
 FROM python:${PYTHON_VERSION}-slim AS app
 
+# DL3008: unpinned for the same reason as above (security updates on every rebuild).
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libmariadb3 \

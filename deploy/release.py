@@ -111,14 +111,14 @@ class Lock:
 def run(cmd: list[str], *, cwd: Path | None = None, what: str) -> None:
     say(f"{what}: {' '.join(shlex.quote(c) for c in cmd)}")
     started = time.monotonic()
-    result = subprocess.run(cmd, cwd=cwd, check=False)  # noqa: S603 - our own commands
+    result = subprocess.run(cmd, cwd=cwd, check=False)
     if result.returncode != 0:
         raise DeployError(f"{what} failed (exit {result.returncode})")
     say(f"{what}: done in {time.monotonic() - started:.1f}s")
 
 
 def output(cmd: list[str], *, cwd: Path | None = None) -> str:
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)  # noqa: S603
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise DeployError(f"{' '.join(cmd)} failed: {result.stderr.strip()}")
     return result.stdout
@@ -168,8 +168,8 @@ def export_from_repo(layout: Layout, repo: str, ref: str, target: Path) -> str:
     else:
         run(["git", "clone", "--mirror", "--quiet", repo, str(layout.repo)], what="clone")
     sha = output(["git", "-C", str(layout.repo), "rev-parse", f"{ref}^{{commit}}"]).strip()
-    archive = subprocess.Popen(  # noqa: S603
-        ["git", "-C", str(layout.repo), "archive", "--format=tar", sha],  # noqa: S607
+    archive = subprocess.Popen(
+        ["git", "-C", str(layout.repo), "archive", "--format=tar", sha],
         stdout=subprocess.PIPE,
     )
     assert archive.stdout is not None

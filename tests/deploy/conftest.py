@@ -293,9 +293,7 @@ class Site:
         """The Supervisor program's command line, with this tree's root."""
         conf = (VPS / "supervisor" / "the-scent.conf").read_text()
         line = next(
-            line
-            for line in conf.splitlines()
-            if line.startswith("command=") and "gunicorn" in line
+            line for line in conf.splitlines() if line.startswith("command=") and "gunicorn" in line
         )
         return line.removeprefix("command=").replace("/var/www/the-scent", str(self.root)).split()
 

@@ -197,3 +197,13 @@ def test_a_cancelled_order_cannot_be_paid(guest, order):
     assert guest.post(pay_url(order), card(SUCCESS)).status_code == 409
     order.refresh_from_db()
     assert not order.is_paid
+
+
+def test_pay_page_query_budget(guest, order, product, django_assert_max_num_queries):
+    url = pay_url(order)
+    with django_assert_max_num_queries(12):  # session, order + lines, payment created
+        guest.get(url)
+    with django_assert_max_num_queries(8):  # reload: the payment is reused
+        guest.get(url)
+    with django_assert_max_num_queries(25):  # charge, mark paid, history, e-mail job
+        guest.post(url, card(SUCCESS))

@@ -9,8 +9,7 @@ after success never un-pays an order (see services.record_payment_result).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -202,7 +201,15 @@ class RefundUpdatedHandler:
         services.apply_refund_result(payment=payment, result=refund_result(refund))
 
 
-HANDLERS: dict[str, Callable] = {
+class EventHandler(Protocol):
+    def prepare(self, obj: dict) -> Any:
+        """Fetch what apply() needs from Stripe (outside the database transaction)."""
+
+    def apply(self, obj: dict, prepared: Any) -> None:
+        """Change the shop's records; runs inside the event's transaction."""
+
+
+HANDLERS: dict[str, EventHandler] = {
     "payment_intent.succeeded": IntentHandler(State.SUCCEEDED),
     "payment_intent.payment_failed": IntentHandler(State.FAILED),
     "payment_intent.processing": IntentHandler(State.PROCESSING),

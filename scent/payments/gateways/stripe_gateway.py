@@ -44,6 +44,15 @@ _INTENT_STATES = {
 }
 
 
+_REFUND_STATES = {
+    "succeeded": "succeeded",
+    "pending": "pending",
+    "requires_action": "pending",
+    "failed": "failed",
+    "canceled": "failed",
+}
+
+
 def _plain(obj: Any) -> dict:
     return obj.to_dict() if isinstance(obj, stripe.StripeObject) else obj
 
@@ -75,11 +84,11 @@ def intent_state(intent: Any) -> PaymentState:
 def refund_result(refund: Any) -> RefundResult:
     refund = _plain(refund)
     metadata = refund.get("metadata") or {}
-    status = refund.get("status") or "succeeded"
+    status = _REFUND_STATES.get(refund.get("status") or "succeeded", "pending")
     return RefundResult(
         reference=refund["id"],
         amount=int(refund["amount"]),
-        status=status if status in ("pending", "succeeded") else "failed",
+        status=status,
         idempotency_key=metadata.get("scent_refund_key", ""),
         failure_message=refund.get("failure_reason") or "",
     )

@@ -6,8 +6,11 @@ only; every page and the order read the price from the Product.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from scent.cart.models import Cart, CartItem
 from scent.catalog.models import Product
@@ -71,7 +74,10 @@ def add_to_cart(*, cart: Cart, product_id, quantity=1) -> CartItem:
     quantity = _clean_quantity(quantity)
     product = _sellable_product(product_id)
     with transaction.atomic():
-        item = CartItem.objects.select_for_update().filter(cart=cart, product=product).first()
+        # One lock per cart serialises its changes (a double click, two tabs): locking
+        # the line alone would leave two inserts of a new line to deadlock on MariaDB.
+        Cart.objects.select_for_update().filter(pk=cart.pk).first()
+        item = CartItem.objects.filter(cart=cart, product=product).first()
         already = item.quantity if item else 0
         _check_stock(product, already + quantity, already=already)
         if already + quantity > MAX_QUANTITY:
@@ -133,10 +139,8 @@ def merge_carts(*, guest_cart: Cart | None, user) -> list[str]:
             guest_cart.delete()
             return []
         user_cart = get_or_create_user_cart(user)
-        existing = {
-            item.product_id: item
-            for item in CartItem.objects.select_for_update().filter(cart=user_cart)
-        }
+        Cart.objects.select_for_update().filter(pk=user_cart.pk).first()
+        existing = {item.product_id: item for item in CartItem.objects.filter(cart=user_cart)}
         had_items = bool(existing)
         for guest_item in guest_items:
             product = guest_item.product
@@ -163,3 +167,10 @@ def merge_carts(*, guest_cart: Cart | None, user) -> list[str]:
     if had_items:
         notes.insert(0, "The items you added before signing in were combined with your saved cart.")
     return notes
+
+
+def delete_stale_guest_carts(*, older_than: timedelta) -> int:
+    """Delete guest carts untouched for `older_than` (their sessions are long gone)."""
+    cutoff = timezone.now() - older_than
+    _, per_model = Cart.objects.filter(user__isnull=True, updated_at__lt=cutoff).delete()
+    return per_model.get(Cart._meta.label, 0)

@@ -11,6 +11,7 @@ jobs are skipped in maintenance mode unless `even_in_maintenance=True`.
 `scent schedule list` shows them with their next and last runs.
 """
 
+from scent.cart.tasks import prune_guest_carts
 from scent.ops import tasks
 from scent.ops.scheduler import HEARTBEAT_JOB, Schedule
 from scent.orders.tasks import release_expired
@@ -42,4 +43,10 @@ schedule.call(
     cron="*/5 * * * *",
     name="orders:release-expired",
     description="Cancel orders unpaid after PENDING_ORDER_TIMEOUT minutes; return their stock.",
+)
+schedule.call(
+    prune_guest_carts,
+    cron="15 4 * * *",
+    name="carts:prune-guests",
+    description="Delete guest carts older than the session lifetime.",
 )

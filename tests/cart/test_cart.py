@@ -180,3 +180,22 @@ def test_merging_drops_products_no_longer_sold():
 
     assert notes == ["Old Candle is no longer available and was removed."]
     assert not CartItem.objects.exists()
+
+
+def test_stale_guest_carts_are_pruned_by_the_scheduler(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from scent.ops.schedule import schedule
+
+    user_cart = Cart.objects.create(user=UserFactory())
+    fresh = Cart.objects.create()
+    stale = Cart.objects.create()
+    CartItem.objects.create(cart=stale, product=ProductFactory(), quantity=1)
+    long_ago = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
+    Cart.objects.filter(pk__in=[stale.pk, user_cart.pk]).update(updated_at=long_ago)
+
+    assert schedule.get("carts:prune-guests").action() == 1
+
+    assert set(Cart.objects.values_list("pk", flat=True)) == {user_cart.pk, fresh.pk}

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 
 from scent.catalog.models import Category, Mood, Product, ProductImage, ProductNote
 
@@ -122,7 +131,11 @@ def product_list(*, filters: ProductFilters | None = None) -> QuerySet[Product]:
 
 
 def product_for_page(*, slug: str) -> Product | None:
-    """An active product with everything its page shows, or None."""
+    """An active product with what its page shows (category, moods, notes), or None.
+
+    Images are not prefetched here: `product_page_images` loads them for the product
+    and its related products in one query.
+    """
     notes = Prefetch(
         "product_notes",
         queryset=ProductNote.objects.select_related("note").order_by(
@@ -135,30 +148,39 @@ def product_for_page(*, slug: str) -> Product | None:
             "note__name",
         ),
     )
-    qs = _with_card_data(Product.objects.active()).prefetch_related(
-        Prefetch("moods", queryset=Mood.objects.order_by("name")), notes
+    qs = (
+        Product.objects.active()
+        .select_related("category")
+        .prefetch_related(Prefetch("moods", queryset=Mood.objects.order_by("name")), notes)
     )
     return qs.filter(slug=slug).first()
 
 
-def related_products(*, product: Product, limit: int = RELATED_PRODUCTS) -> list[Product]:
-    """Other active products from the same category or scent family, same category first."""
+def related_products(
+    *, product: Product, limit: int = RELATED_PRODUCTS, with_images: bool = True
+) -> list[Product]:
+    """Up to `limit` other active products from the same category or scent family.
+
+    Same-category products come first. The query walks the primary key and stops after
+    `limit` matches rather than sorting every match, which in a catalogue of 100,000
+    products means thousands of rows.
+    """
     same = Q(category_id=product.category_id)
     if product.scent_family:
         same |= Q(scent_family=product.scent_family)
-    qs = (
+    related = list(
         Product.objects.active()
         .filter(same)
         .exclude(pk=product.pk)
-        .order_by(
-            Case(
-                When(category_id=product.category_id, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-            "-is_featured",
-            "name",
-            "pk",
-        )
+        .select_related("category")
+        .order_by("pk")[:limit]
     )
-    return list(_with_card_data(qs)[:limit])
+    related.sort(key=lambda p: (p.category_id != product.category_id, p.name))
+    if with_images:
+        prefetch_related_objects(related, _images())
+    return related
+
+
+def product_page_images(products: list[Product]) -> None:
+    """Load the images of all `products` (a product page and its related ones) at once."""
+    prefetch_related_objects(products, _images())

@@ -85,6 +85,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_for_page(slug=slug)
     if product is None:
         raise Http404("No such product")
+    related = selectors.related_products(product=product, with_images=False)
+    selectors.product_page_images([product, *related])
     return render(
         request,
         "catalog/product_detail.html",
@@ -92,7 +94,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "product": product,
             "images": list(product.images.all()),
             "note_groups": _note_groups(product),
-            "related": selectors.related_products(product=product),
+            "related": related,
         },
     )
 

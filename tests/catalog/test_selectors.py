@@ -117,7 +117,7 @@ def test_sort_orders(sort, expected):
     assert names(selectors.product_list(filters=ProductFilters(sort=sort))) == expected
 
 
-def test_product_for_page_has_images_in_order_and_notes_top_to_base():
+def test_product_page_has_images_in_order_and_notes_top_to_base():
     top, heart, base = (
         NoteFactory(name="Yuzu"),
         NoteFactory(name="Neroli"),
@@ -130,6 +130,7 @@ def test_product_for_page_has_images_in_order_and_notes_top_to_base():
     ProductImageFactory(product=product, alt_text="first", position=1)
 
     page_product = selectors.product_for_page(slug="sunrise")
+    selectors.product_page_images([page_product])
 
     assert [i.alt_text for i in page_product.images.all()] == ["first", "second"]
     assert [(pn.position, pn.note.name) for pn in page_product.product_notes.all()] == [

@@ -105,12 +105,13 @@ def test_three_and_thirty_products_cost_the_same(client, count):
 
 # home: featured, their images, categories, moods.
 # lists: categories, moods, count, products (+category join), images.
-# product: product (+category), images, moods, notes (+note join), related, their images, nav.
+# product: product (+category), moods, notes (+note join), related (+category),
+# images of the product and the related ones together, nav categories.
 EXPECTED_QUERIES = {
     "home": 4,
     "product list": 5,
     "filtered, searched and sorted list": 5,
     "second page": 5,
     "category page": 5,
-    "product page": 7,
+    "product page": 6,
 }

@@ -482,6 +482,8 @@ LOGGING = {
         "django.server": {"level": "WARNING", "propagate": True},
         "django.request": {"level": "ERROR", "propagate": True},
         "axes": {"level": "WARNING", "propagate": True},
+        # Missing template variables are logged at DEBUG by Django; too noisy for local runs.
+        "django.template": {"level": "INFO", "propagate": True},
     },
 }
 

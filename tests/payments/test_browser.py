@@ -141,3 +141,22 @@ def test_stripe_payment_element_flow_to_the_confirmation(
     page.wait_for_url(re.compile(rf"/orders/{order.number}/confirmation/$"))
     order.refresh_from_db()
     assert order.is_paid and order.payment_reference == payment.reference
+
+
+def test_stripe_page_says_so_when_stripe_refuses_the_key(
+    new_page, live_server, order, stripe_gateway
+):
+    page = shopper_page(new_page, live_server, order)
+    page.route(
+        "https://js.stripe.com/**",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/javascript",
+            body="window.Stripe = function () { throw new Error('Invalid API Key provided'); };",
+        ),
+    )
+
+    page.goto(f"/checkout/pay/{order.number}/")
+
+    expect(page.locator("#payment-message").filter(has_text="not available")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Pay "))).to_be_disabled()

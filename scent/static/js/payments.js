@@ -21,13 +21,22 @@
     return;
   }
 
-  var stripe = window.Stripe(form.dataset.publishableKey);
-  var elements = stripe.elements({ clientSecret: form.dataset.clientSecret });
-  var paymentElement = elements.create("payment", {
-    defaultValues: { billingDetails: { email: form.dataset.email || "" } },
-  });
-  paymentElement.on("ready", function () { button.disabled = false; });
-  paymentElement.mount("#payment-element");
+  var stripe, elements;
+  try {
+    stripe = window.Stripe(form.dataset.publishableKey);
+    elements = stripe.elements({ clientSecret: form.dataset.clientSecret });
+    var paymentElement = elements.create("payment", {
+      defaultValues: { billingDetails: { email: form.dataset.email || "" } },
+    });
+    paymentElement.on("ready", function () { button.disabled = false; });
+    paymentElement.mount("#payment-element");
+  } catch (error) {
+    // E.g. STRIPE_KEY missing or not matching STRIPE_SECRET's account.
+    showError("Card payment is not available right now. Please try again later.");
+    button.disabled = true;
+    if (window.console) window.console.error(error);
+    return;
+  }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();

@@ -194,3 +194,18 @@ def test_stock_gone_while_reviewing_is_explained(client, shop):
 
     assert Order.objects.count() == 0
     assert "Cedar Soap" in r.content.decode()
+
+
+@pytest.mark.parametrize("items", [1, 6])
+def test_checkout_pages_use_a_fixed_number_of_queries(
+    client, shop, items, django_assert_max_num_queries
+):
+    for _ in range(items):
+        client.post(reverse("cart:add"), {"product_id": ProductFactory().pk, "quantity": 1})
+    client.post(reverse("checkout:contact"), {"email": "a@example.com"})
+    client.post(reverse("checkout:address"), ADDRESS)
+    client.post(reverse("checkout:shipping"), {"shipping_method": shop["standard"].pk})
+
+    for step in ("shipping", "coupon", "review"):
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse(f"checkout:{step}")).status_code == 200

@@ -82,3 +82,18 @@ def test_the_order_list_uses_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(10):
         client.get(reverse("orders:account_list"))
+
+
+def test_order_pages_use_a_fixed_number_of_queries(
+    client, ada, lavender, cedar, django_assert_max_num_queries
+):
+    order = services.place_order(
+        checkout=make_checkout([(lavender, 1), (cedar, 2)], user=ada, email=ada.email)
+    )
+    client.force_login(ada)
+
+    with django_assert_max_num_queries(10):
+        assert client.get(order.get_absolute_url()).status_code == 200
+    with django_assert_max_num_queries(10):
+        url = reverse("orders:confirmation", kwargs={"number": order.number})
+        assert client.get(url).status_code == 200

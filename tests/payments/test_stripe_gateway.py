@@ -320,3 +320,26 @@ def test_an_intent_canceled_at_stripe_is_replaced_by_a_new_attempt(
     assert f'data-client-secret="{second.client_secret}"' in response.content.decode()
     first.refresh_from_db()
     assert first.status == PaymentStatus.CANCELED
+
+
+def test_return_while_stripe_is_unreachable_says_so(
+    settings, stripe_gateway, stripe_client, guest, order
+):
+    import socket
+
+    payment = start_payment_for_order(order=order)
+    pay_in_browser(stripe_client, payment)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{s.getsockname()[1]}"
+
+    response = guest.get(
+        reverse("payments:return", kwargs={"order_number": order.number}),
+        {"payment_intent": payment.reference},
+    )
+
+    assert response.status_code == 502
+    html = response.content.decode()
+    assert "not answering" in html and "Check again" in html
+    order.refresh_from_db()
+    assert not order.is_paid  # the webhook or the next visit will settle it

@@ -6,6 +6,7 @@ from html import unescape
 import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.urls import include, path
 from django.views.defaults import server_error
 
 from scent.catalog.models import ScentFamily
@@ -376,6 +377,24 @@ def test_product_in_an_inactive_category_is_404(client):
 
 
 # --- Error pages and sitemap ------------------------------------------------------------
+
+
+def _boom(request):
+    raise RuntimeError("the oils spilled")
+
+
+urlpatterns = [path("boom/", _boom), path("", include("scent.urls"))]
+
+
+@pytest.mark.urls(__name__)
+def test_an_unexpected_error_shows_the_shop_500_page(client):
+    client.raise_request_exception = False
+
+    response = client.get("/boom/")
+
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in text(response)
+    assert "the oils spilled" not in text(response)
 
 
 def test_500_page_renders_without_database_or_request_context(django_assert_num_queries):

@@ -18,6 +18,7 @@ from scent.cart.session import cart_for_request
 from scent.checkout import selectors
 from scent.checkout.data import CheckoutAddress
 from scent.checkout.forms import AddressForm, ContactForm, CouponForm, ShippingForm
+from scent.checkout.models import ShippingMethod
 from scent.checkout.selectors import SESSION_KEY
 from scent.orders.services import CouponRejected, OrderError, place_order
 from scent.orders.views import remember_placed_order
@@ -211,6 +212,11 @@ def review(request: HttpRequest) -> HttpResponse:
     missing = _missing_step(state)
     if missing:
         return redirect(f"checkout:{missing}")
+    if not ShippingMethod.objects.active().filter(pk=state["shipping_method_id"]).exists():
+        messages.warning(request, "That delivery method is no longer offered; please choose again.")
+        state.pop("shipping_method_id")
+        _save(request, state)
+        return redirect("checkout:shipping")
     if state.get("coupon_code"):
         q = selectors.quote(
             summary=summary,

@@ -267,10 +267,12 @@ def place_order(*, checkout: Checkout, expected_total: int | None = None) -> Ord
     with transaction.atomic():
         # Locks each product row (id order) until commit; raises before anything is written.
         _take_stock(quantities)
-        products = Product.objects.in_bulk(list(quantities))
+        products = Product.objects.select_related("category").in_bulk(list(quantities))
         lines = []
         for product_id in sorted(quantities):
             product = products[product_id]
+            if not product.category.is_active:
+                raise OutOfStock(product.name, 0)
             if product.currency != currency:
                 raise OrderError(f"{product.name} is not sold in {currency}.")
             qty = quantities[product_id]

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from scent.catalog.models import Product
+from scent.checkout.models import ShippingMethod
 from scent.orders.models import Order, OrderStatus
 from tests.factories import (
     AddressFactory,
@@ -209,3 +210,16 @@ def test_checkout_pages_use_a_fixed_number_of_queries(
     for step in ("shipping", "coupon", "review"):
         with django_assert_max_num_queries(12):
             assert client.get(reverse(f"checkout:{step}")).status_code == 200
+
+
+def test_a_delivery_method_withdrawn_during_checkout_is_asked_again(client, shop):
+    _fill_cart(client, shop)
+    client.post(reverse("checkout:contact"), {"email": "a@example.com"})
+    client.post(reverse("checkout:address"), ADDRESS)
+    client.post(reverse("checkout:shipping"), {"shipping_method": shop["express"].pk})
+    ShippingMethod.objects.filter(pk=shop["express"].pk).update(is_active=False)
+
+    r = client.get(reverse("checkout:review"), follow=True)
+
+    assert r.redirect_chain[-1][0] == reverse("checkout:shipping")
+    assert "no longer offered" in r.content.decode()

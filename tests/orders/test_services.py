@@ -483,3 +483,13 @@ def test_every_order_email_renders_with_its_facts(lavender):
         assert "{{" not in message.body
         assert "&amp;" not in message.body and "&#x27;" not in message.body
         assert message.alternatives[0].content.startswith("<!doctype html>")
+
+
+def test_a_product_in_a_hidden_category_cannot_be_ordered(lavender):
+    lavender.category.is_active = False
+    lavender.category.save()
+
+    with pytest.raises(services.OutOfStock):
+        services.place_order(checkout=make_checkout([(lavender, 1)]))
+    lavender.refresh_from_db()
+    assert lavender.stock_quantity == 5

@@ -14,6 +14,7 @@ ALIASES = {
     "key:generate": "key_generate",
     "schedule:run": "schedule",
     "queue:work": "worker",
+    "postdeploy-check": "postdeploy_check",
 }
 
 

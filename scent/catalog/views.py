@@ -99,6 +99,17 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Crawlers may read the catalogue, not carts, checkouts or accounts; here is the sitemap."""
+    base = settings.APP_URL or request.build_absolute_uri("/").rstrip("/")
+    return render(
+        request,
+        "catalog/robots.txt",
+        {"sitemap_url": f"{base}/sitemap.xml"},
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 def _note_groups(product: Product) -> list[tuple[str, list]]:
     """[("Top", [note, ...]), ("Heart", [...]), ("Base", [...])], empty groups left out."""
     groups: dict[str, list] = {position: [] for position in NotePosition.values}

@@ -426,3 +426,16 @@ def test_sitemap_index_lists_sections_and_sections_list_active_pages(client, she
     assert "<loc>http://testserver/categories/candles/</loc>" in categories
     assert "<loc>http://testserver/</loc>" in pages
     assert "<loc>http://testserver/products/</loc>" in pages
+
+
+def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_private_pages(client, settings):
+    settings.APP_URL = "https://shop.example.com"
+
+    response = client.get("/robots.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    body = response.content.decode()
+    assert "Sitemap: https://shop.example.com/sitemap.xml" in body
+    for private in ("/admin/", "/cart/", "/checkout/", "/account/"):
+        assert f"Disallow: {private}\n" in body

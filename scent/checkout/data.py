@@ -56,3 +56,4 @@ class Checkout:
     user: Any = None  # a signed-in scent.accounts User, or None for a guest
     coupon_code: str = ""
     cart_id: int | None = None  # emptied in the order's transaction
+    token: str = ""  # one per checkout session: placing it twice gives back the same order

@@ -79,4 +79,5 @@ def build_checkout(*, state: dict, summary: CartSummary, user=None) -> Checkout:
         user=user if user is not None and user.is_authenticated else None,
         coupon_code=state.get("coupon_code", ""),
         cart_id=summary.cart.pk if summary.cart is not None else None,
+        token=state.get("token", ""),
     )

@@ -6,6 +6,8 @@ selectors.quote(), which uses the same compute_totals() as place_order().
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,8 +22,9 @@ from scent.checkout.data import CheckoutAddress
 from scent.checkout.forms import AddressForm, ContactForm, CouponForm, ShippingForm
 from scent.checkout.models import ShippingMethod
 from scent.checkout.selectors import SESSION_KEY
+from scent.orders.models import Order
 from scent.orders.services import CouponRejected, OrderError, place_order
-from scent.orders.views import remember_placed_order
+from scent.orders.views import PLACED_SESSION_KEY, remember_placed_order
 
 STEPS = (
     ("contact", "Contact"),
@@ -97,6 +100,7 @@ def contact(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         state["email"] = form.cleaned_data["email"].strip().lower()
+        state.setdefault("token", secrets.token_urlsafe(24))
         _save(request, state)
         return redirect("checkout:address")
     return _render(request, "checkout/contact.html", "contact", summary, state, form=form)
@@ -197,6 +201,14 @@ def coupon(request: HttpRequest) -> HttpResponse:
     return _render(request, "checkout/coupon.html", "coupon", summary, state, form=form)
 
 
+def _last_placed_payable(request: HttpRequest) -> str | None:
+    numbers = request.session.get(PLACED_SESSION_KEY) or []
+    if not numbers:
+        return None
+    order = Order.objects.filter(number=numbers[-1]).first()
+    return order.number if order is not None and order.is_payable else None
+
+
 def _pay_url(number: str) -> str | None:
     try:
         return reverse("payments:pay", kwargs={"order_number": number})
@@ -235,6 +247,9 @@ def review(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def place(request: HttpRequest) -> HttpResponse:
+    if not _state(request) and (placed := _last_placed_payable(request)):
+        # A second click after the first one finished: go on paying that order.
+        return redirect(_pay_url(placed) or reverse("orders:confirmation", args=[placed]))
     summary = _cart_or_none(request)
     if summary is None:
         return redirect("cart:detail")

@@ -103,6 +103,10 @@ class Order(models.Model):
     cancel_reason = models.CharField(max_length=200, blank=True)
     # Set when the scheduler released an unpaid order; a late payment may reinstate it.
     expired = models.BooleanField(default=False)
+    # The checkout session that placed it: a second submit of that checkout finds this order.
+    checkout_token = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     # True while the order holds stock; cleared when cancelling/expiring gives it back.
     holds_stock = models.BooleanField(default=True, editable=False)
 

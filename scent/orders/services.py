@@ -250,7 +250,8 @@ def place_order(*, checkout: Checkout, expected_total: int | None = None) -> Ord
     """Create a PENDING order priced on the server, holding its stock, or raise OrderError.
 
     `expected_total` is the total the shopper saw on the review page: when prices changed
-    since, PriceChanged is raised and nothing is written.
+    since, PriceChanged is raised and nothing is written. A repeated `checkout.token`
+    (a double-clicked "Place order") returns the order the first click created.
     """
     quantities = _merge_items(checkout.items)
     if not quantities:
@@ -265,6 +266,22 @@ def place_order(*, checkout: Checkout, expected_total: int | None = None) -> Ord
     currency = settings.SHOP_CURRENCY
 
     with transaction.atomic():
+        if checkout.cart_id is not None:
+            # The cart row is locked first: a second submit of the same checkout waits
+            # here, then finds the order below instead of placing it twice.
+            cart = Cart.objects.select_for_update().filter(pk=checkout.cart_id).first()
+        if checkout.token:
+            existing = Order.objects.filter(checkout_token=checkout.token).first()
+            if existing is not None:
+                return existing
+        if checkout.cart_id is not None:
+            in_cart = _merge_items(cart.items.values_list("product_id", "quantity")) if cart else {}
+            if not in_cart:
+                raise EmptyOrder("Your cart is empty.")
+            if in_cart != quantities:
+                raise OrderError(
+                    "Your cart changed while you were checking out; please review your order again."
+                )
         # Locks each product row (id order) until commit; raises before anything is written.
         _take_stock(quantities)
         products = Product.objects.select_related("category").in_bulk(list(quantities))
@@ -310,6 +327,7 @@ def place_order(*, checkout: Checkout, expected_total: int | None = None) -> Ord
 
         address = checkout.address
         order = _create_with_unique_number(
+            checkout_token=checkout.token or None,
             user=user,
             email=email,
             currency=currency,

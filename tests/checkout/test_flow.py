@@ -223,3 +223,21 @@ def test_a_delivery_method_withdrawn_during_checkout_is_asked_again(client, shop
 
     assert r.redirect_chain[-1][0] == reverse("checkout:shipping")
     assert "no longer offered" in r.content.decode()
+
+
+def test_a_second_click_on_place_order_goes_to_the_same_payment(client, shop):
+    _fill_cart(client, shop)
+    client.post(reverse("checkout:contact"), {"email": "a@example.com"})
+    client.post(reverse("checkout:address"), ADDRESS)
+    client.post(reverse("checkout:shipping"), {"shipping_method": shop["standard"].pk})
+    total = str(client.get(reverse("checkout:review")).context["totals"].total)
+
+    first = client.post(reverse("checkout:place"), {"expected_total": total})
+    second = client.post(reverse("checkout:place"), {"expected_total": total})
+
+    order = Order.objects.get()
+    assert (
+        first["Location"]
+        == second["Location"]
+        == reverse("payments:pay", kwargs={"order_number": order.number})
+    )

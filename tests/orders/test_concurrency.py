@@ -7,6 +7,7 @@ Each thread opens its own database connection; on SQLite the writers serialise
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection, connections
 
+from scent.cart.models import Cart, CartItem
 from scent.catalog.models import Product
 from scent.checkout.models import Coupon
 from scent.orders import services
@@ -125,3 +127,18 @@ def test_concurrent_payment_confirmations_mark_paid_once_and_queue_one_email():
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert len(queued_emails("order_confirmation")) == 1
+
+
+def test_a_double_clicked_place_order_creates_one_order():
+    product = ProductFactory(stock_quantity=5)
+    cart = Cart.objects.create()
+    CartItem.objects.create(cart=cart, product=product, quantity=2)
+    checkout = dataclasses.replace(
+        make_checkout([(product, 2)], cart_id=cart.pk), token="same-checkout"
+    )
+
+    results = _race(6, lambda i: services.place_order(checkout=checkout))
+
+    assert {type(r).__name__ for r in results} == {"Order"}, results
+    assert len({r.pk for r in results}) == 1
+    assert Product.objects.get(pk=product.pk).stock_quantity == 3

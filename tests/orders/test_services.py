@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import timedelta
 
@@ -493,3 +494,29 @@ def test_a_product_in_a_hidden_category_cannot_be_ordered(lavender):
         services.place_order(checkout=make_checkout([(lavender, 1)]))
     lavender.refresh_from_db()
     assert lavender.stock_quantity == 5
+
+
+def test_placing_the_same_checkout_twice_gives_back_the_first_order(lavender):
+    cart = Cart.objects.create()
+    CartItem.objects.create(cart=cart, product=lavender, quantity=2)
+    checkout = dataclasses.replace(
+        make_checkout([(lavender, 2)], cart_id=cart.pk), token="checkout-1"
+    )
+
+    first = services.place_order(checkout=checkout)
+    second = services.place_order(checkout=checkout)
+
+    assert first == second
+    lavender.refresh_from_db()
+    assert lavender.stock_quantity == 3
+
+
+def test_a_cart_changed_in_another_tab_is_not_ordered_blindly(lavender, cedar):
+    cart = Cart.objects.create()
+    CartItem.objects.create(cart=cart, product=lavender, quantity=1)
+    checkout = make_checkout([(lavender, 1)], cart_id=cart.pk)
+    CartItem.objects.create(cart=cart, product=cedar, quantity=1)
+
+    with pytest.raises(services.OrderError, match="cart changed"):
+        services.place_order(checkout=checkout)
+    assert Order.objects.count() == 0

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "scent.orders",
     "scent.payments",
     "scent.ops",
+    "scent.marketing",
+    "scent.dashboard",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -121,6 +123,7 @@ TEMPLATES = [
                 "scent.cart.context_processors.cart",
                 "scent.orders.context_processors.account_orders",
                 "scent.catalog.context_processors.catalog_nav",
+                "scent.marketing.context_processors.marketing",
             ],
             # The cached loader is Laravel's `view:cache`; in local mode templates reload.
             "loaders": _loaders if DEBUG else [("django.template.loaders.cached.Loader", _loaders)],

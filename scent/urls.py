@@ -11,6 +11,7 @@ admin.site.site_title = settings.APP_NAME
 admin.site.index_title = "Shop management"
 
 urlpatterns = [
+    path("admin/dashboard/", include("scent.dashboard.urls")),  # staff only (admin_view)
     path("admin/", admin.site.urls),
     path("", include("scent.ops.urls")),  # /health
     path("version", version, name="version"),
@@ -29,6 +30,8 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
+    # /quiz/, /newsletter/, /reviews/, /wishlist/ and /account/wishlist/
+    path("", include("scent.marketing.urls")),
     path("", include("scent.catalog.urls")),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import factory
+from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image
 
@@ -19,6 +20,7 @@ from scent.catalog.models import (
     ScentFamily,
 )
 from scent.checkout.models import Coupon, CouponKind, ShippingMethod
+from scent.orders.models import Order, OrderLine, OrderStatus, PaymentStatus
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -160,3 +162,63 @@ class CouponFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"CALM{n}")
     kind = CouponKind.PERCENT
     value = 10
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """A stored order (no stock or coupon side effects: use orders.services for those).
+
+    `OrderFactory(paid=True, created_at=...)`: created_at is written after the insert
+    (the model sets it on creation); `paid` fills payment status, amount and date.
+    """
+
+    class Meta:
+        model = Order
+
+    class Params:
+        paid = factory.Trait(
+            status=OrderStatus.PAID,
+            payment_status=PaymentStatus.PAID,
+            amount_paid=factory.SelfAttribute("total"),
+            paid_at=factory.LazyFunction(timezone.now),
+        )
+
+    number = factory.Sequence(lambda n: f"T{n:07d}")
+    email = factory.Sequence(lambda n: f"buyer{n}@example.com")
+    currency = "USD"
+    subtotal = 2500
+    discount = 0
+    shipping = 0
+    total = factory.LazyAttribute(lambda o: o.subtotal - o.discount + o.shipping)
+    prices_include_tax = True
+    tax_rate_bps = 0
+    shipping_method_name = "Standard delivery"
+    ship_full_name = "Ada Lovelace"
+    ship_line1 = "12 Lavender Lane"
+    ship_city = "Bath"
+    ship_postal_code = "BA1 1AA"
+    ship_country = "GB"
+
+    @classmethod
+    def _create(cls, model_class, *args, created_at=None, **kwargs):
+        order = super()._create(model_class, *args, **kwargs)
+        if created_at is not None:
+            fields = {"created_at": created_at}
+            if order.paid_at is not None:
+                fields["paid_at"] = created_at
+            model_class.objects.filter(pk=order.pk).update(**fields)
+            for name, value in fields.items():
+                setattr(order, name, value)
+        return order
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(OrderFactory)
+    product = factory.SubFactory(ProductFactory)
+    product_name = factory.LazyAttribute(lambda o: o.product.name if o.product else "Gone")
+    sku = factory.LazyAttribute(lambda o: o.product.sku if o.product else "GONE")
+    unit_price = factory.LazyAttribute(lambda o: o.product.price if o.product else 1000)
+    quantity = 1
+    line_total = factory.LazyAttribute(lambda o: o.unit_price * o.quantity)

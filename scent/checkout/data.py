@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from scent.accounts.countries import country_name
+
 
 @dataclass(frozen=True, slots=True)
 class CheckoutAddress:
@@ -41,7 +43,7 @@ class CheckoutAddress:
     def as_lines(self) -> list[str]:
         parts = [self.full_name, self.line1, self.line2]
         parts.append(" ".join(p for p in (self.city, self.region, self.postal_code) if p))
-        parts.append(self.country)
+        parts.append(country_name(self.country))
         return [p for p in parts if p]
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from scent.accounts.countries import country_name
 from scent.core.money import Money
 
 
@@ -155,7 +156,7 @@ class Order(models.Model):
         parts.append(
             " ".join(p for p in (self.ship_city, self.ship_region, self.ship_postal_code) if p)
         )
-        parts.append(self.ship_country)
+        parts.append(country_name(self.ship_country))
         return [p for p in parts if p]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from scent.orders import services
@@ -97,3 +98,22 @@ def test_order_pages_use_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10):
         url = reverse("orders:confirmation", kwargs={"number": order.number})
         assert client.get(url).status_code == 200
+
+
+def test_the_link_in_a_guests_confirmation_email_opens_the_order(client, lavender):
+    from tests.orders.support import queued_emails
+
+    order = services.place_order(checkout=make_checkout([(lavender, 1)], email="guest@example.com"))
+    services.mark_order_paid(
+        order_number=order.number,
+        amount=order.total,
+        currency="USD",
+        gateway="test",
+        reference="pi",
+    )
+    link = queued_emails("order_confirmation")[0]["context"]["order_url"]
+
+    response = client.get(link.removeprefix(settings.APP_URL))
+
+    assert response.status_code == 200
+    assert "Lavender Oil" in response.content.decode()

@@ -146,22 +146,50 @@ class _Page(HTMLParser):
         self.links: list[str] = []
         self.forms: list[dict] = []
         self._form: dict | None = None
+        self._select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
         elif tag == "form":
-            self._form = {"action": a.get("action", ""), "inputs": {}, "disabled": False}
+            self._form = {
+                "action": a.get("action", ""),
+                "inputs": {},
+                "empty": [],  # text fields with no value, to fill in
+                "options": {},  # select name -> option values
+                "data": {k[5:]: v for k, v in a.items() if k.startswith("data-")},
+                "disabled": False,
+            }
             self.forms.append(self._form)
-        elif tag == "fieldset" and self._form is not None and "disabled" in a:
+        elif self._form is None:
+            return
+        elif tag == "fieldset" and "disabled" in a:
             self._form["disabled"] = True
-        elif tag == "input" and self._form is not None and a.get("name"):
-            self._form["inputs"][a["name"]] = a.get("value", "")
+        elif tag in ("input", "textarea") and a.get("name"):
+            kind, name = a.get("type", "text").lower(), a["name"]
+            if kind in ("radio", "checkbox"):
+                if name not in self._form["inputs"] or "checked" in a:
+                    self._form["inputs"][name] = a.get("value", "on")
+            elif kind not in ("submit", "button"):
+                self._form["inputs"][name] = a.get("value", "")
+                if not a.get("value"):
+                    self._form["empty"].append(name)
+        elif tag == "select" and a.get("name"):
+            self._select = a["name"]
+            self._form["options"][self._select] = []
+            self._form["inputs"].setdefault(self._select, "")
+        elif tag == "option" and self._select is not None:
+            value = a.get("value", "")
+            self._form["options"][self._select].append(value)
+            if "selected" in a:
+                self._form["inputs"][self._select] = value
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._form = None
+        elif tag == "select":
+            self._select = None
 
 
 def parse(html: str) -> _Page:
@@ -182,6 +210,9 @@ class Checker:
         min_cert_days: int = 14,
         timeout: float = 15,
         purchase: bool = False,
+        stripe_secret: str = "",
+        stripe_api_base: str = "",
+        email: str = "",
     ) -> None:
         self.base = url.rstrip("/") + "/"
         self.parts = urlsplit(self.base)
@@ -190,6 +221,10 @@ class Checker:
         self.health_token = health_token
         self.min_cert_days = min_cert_days
         self.purchase = purchase
+        self.stripe_secret = stripe_secret
+        self.stripe_api_base = stripe_api_base
+        self.email = email or f"postdeploy-check+{secrets.token_hex(4)}@example.com"
+        self.cart_ready = False
         self.client = Client(cafile=cafile, insecure=insecure, timeout=timeout)
         self.report = Report(url=self.base)
 
@@ -368,6 +403,7 @@ class Checker:
         cart = self.client.request(self.url("cart/"))
         name = _product_name(product[1].text)
         in_cart = cart.status == 200 and bool(name) and name in cart.text
+        self.cart_ready = in_cart
         self.report.add(
             "cart: add a product",
             in_cart,
@@ -377,17 +413,124 @@ class Checker:
         )
 
     def check_purchase(self) -> None:
+        name = "purchase: small Stripe test payment, then refund"
         if not self.purchase:
-            self.report.add(
-                "purchase: small Stripe test payment, then refund", None, "run with --purchase"
-            )
+            self.report.add(name, None, "run with --purchase")
             return
-        self.report.add(
-            "purchase: small Stripe test payment, then refund",
-            False,
-            "not automated yet: pay one small order by hand with a Stripe test card and "
-            "refund it in /admin/ (the guide's section 6, item 2)",
+        if not self.cart_ready:
+            self.report.add(name, False, "needs a product in the cart (see the cart item)")
+            return
+        try:
+            pay_page = self._checkout()
+            self.report.add("checkout: contact, address, delivery, review, place", True,
+                            f"order placed, pay page {urlsplit(pay_page.url).path}")  # fmt: skip
+            self.report.add(name, *self._pay(pay_page))
+        except _FlowError as exc:
+            self.report.add(name, False, str(exc))
+
+    FILL = {
+        "email": lambda self: self.email,
+        "full_name": lambda self: "Post Deploy Check",
+        "name": lambda self: "Post Deploy Check",
+        "line1": lambda self: "1 Check Street",
+        "city": lambda self: "Testville",
+        "postal_code": lambda self: "10001",
+        "region": lambda self: "NY",
+        "phone": lambda self: "+15555550100",
+        "card_number": lambda self: "4242 4242 4242 4242",
+        "expiry": lambda self: "12 / 34",
+        "cvc": lambda self: "123",
+    }
+
+    def _submit(self, page: Response, form: dict) -> Response:
+        data = dict(form["inputs"])
+        for field_name in form["empty"]:
+            fill = self.FILL.get(field_name)
+            if fill is not None:
+                data[field_name] = fill(self)
+        for field_name, options in form["options"].items():
+            if not data.get(field_name):
+                choices = [o for o in options if o]
+                data[field_name] = "US" if "US" in choices else (choices[0] if choices else "")
+        action = urljoin(page.url, form["action"] or page.url)
+        return self.client.request(action, data=data, headers={"Referer": page.url})
+
+    def _step(self, path: str, action_hint: str = "") -> Response:
+        """Fill in and POST the step's own form; fail if the shop shows the step again."""
+        page = self.client.request(self.url(path))
+        here = urlsplit(page.url).path
+
+        def wanted(form: dict) -> bool:
+            if "csrfmiddlewaretoken" not in form["inputs"] or "address_id" in form["inputs"]:
+                return False  # not a POST form of ours, or a saved-address picker
+            target = urlsplit(urljoin(page.url, form["action"])).path
+            return target.rstrip("/").endswith(action_hint) if action_hint else target == here
+
+        forms = [f for f in parse(page.text).forms if wanted(f)]
+        if page.status != 200 or not forms:
+            raise _FlowError(f"/{path} answers {page.status} without its form")
+        response = self._submit(page, forms[0])
+        if response.status >= 400 or urlsplit(response.url).path == here:
+            raise _FlowError(f"the form on /{path} was refused ({response.status})")
+        return response
+
+    def _checkout(self) -> Response:
+        self._step("checkout/contact/")
+        self._step("checkout/address/")
+        self._step("checkout/shipping/")
+        pay_page = self._step("checkout/review/", action_hint="checkout/place")
+        if "/pay/" not in urlsplit(pay_page.url).path:
+            raise _FlowError(f"placing the order led to {pay_page.url}, not a pay page")
+        return pay_page
+
+    def _pay(self, pay_page: Response) -> tuple[bool, str]:
+        forms = parse(pay_page.text).forms
+        stripe_form = next((f for f in forms if f["data"].get("client-secret")), None)
+        if stripe_form is None:
+            card_form = next((f for f in forms if "card_number" in f["inputs"]), None)
+            if card_form is None:
+                raise _FlowError("the pay page has neither Stripe nor the test card form")
+            done = self._submit(pay_page, card_form)
+            ok = done.status == 200 and "/confirmation/" in done.url
+            return ok, (
+                "paid with the shop's offline test gateway (no Stripe configured), "
+                + ("order confirmed" if ok else f"no confirmation ({done.status} {done.url})")
+            )
+        return self._pay_with_stripe(stripe_form, pay_page)
+
+    def _pay_with_stripe(self, form: dict, pay_page: Response) -> tuple[bool, str]:
+        publishable = form["data"].get("publishable-key", "")
+        if not publishable.startswith("pk_test_"):
+            return False, "the shop uses live Stripe keys; --purchase pays only in test mode"
+        if not self.stripe_secret.startswith(("sk_test_", "rk_test_")):
+            return False, "give --stripe-secret sk_test_... (the shop's test secret key)"
+        import stripe
+
+        client = stripe.StripeClient(
+            self.stripe_secret,
+            base_addresses={"api": self.stripe_api_base} if self.stripe_api_base else None,
         )
+        intent_id = form["data"]["client-secret"].split("_secret_")[0]
+        # What Stripe.js does when the shopper pays with the test card 4242 4242 4242 4242.
+        client.v1.payment_intents.update(intent_id, params={"payment_method": "pm_card_visa"})
+        intent = client.v1.payment_intents.confirm(intent_id)
+        if intent.status != "succeeded":
+            return False, f"Stripe says the payment is {intent.status}"
+        back = self.client.request(
+            f"{urljoin(pay_page.url, form['data'].get('return-url', ''))}?payment_intent={intent_id}"
+        )
+        if back.status != 200 or "/confirmation/" not in back.url:
+            return False, f"paid at Stripe, but the shop answered {back.status} at {back.url}"
+        refund = client.v1.refunds.create(params={"payment_intent": intent_id})
+        amount = f"{intent.amount / 100:.2f} {intent.currency.upper()}"
+        return (
+            refund.status in ("succeeded", "pending"),
+            f"paid {amount} ({intent_id}), order confirmed, refund {refund.id} {refund.status}",
+        )
+
+
+class _FlowError(Exception):
+    """A step of the shopper's flow did not work; the message says which."""
 
 
 def _product_name(html: str) -> str:

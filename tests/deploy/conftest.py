@@ -268,6 +268,16 @@ class Site:
     def pidfile(self) -> Path:
         return self.root / "shared" / "run" / "gunicorn.pid"
 
+    def workers(self) -> set[str]:
+        master = self.pidfile.read_text().strip()
+        return set(Path(f"/proc/{master}/task/{master}/children").read_text().split())
+
+    def reload_workers(self) -> None:
+        """HUP gunicorn and wait until every worker is a new one (it re-read shared/.env)."""
+        old = self.workers()
+        os.kill(int(self.pidfile.read_text()), signal.SIGHUP)
+        wait_until(lambda: (now := self.workers()) and not now & old, "new gunicorn workers")
+
     def release(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(
             [sys.executable, str(REPO / "deploy" / "release.py"), "--root", str(self.root), *args],

@@ -7,16 +7,15 @@ gunicorn behind the real nginx site file with a self-signed certificate (trusted
 
 from __future__ import annotations
 
-import os
+import re
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import Nginx, make_site, wait_until
+from tests.deploy.conftest import Nginx, make_site
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deploy")]
 
@@ -90,11 +89,8 @@ def test_a_shop_without_hsts_or_with_an_untrusted_certificate_fails(shop):
     original = env_file.read_text()
     env_file.write_text(original + "HSTS_SECONDS=0\n")
     try:
-        # A HUP makes gunicorn's new workers read the changed .env.
-        os.kill(int(site.pidfile.read_text()), signal.SIGHUP)
-        wait_until(
-            lambda: "Strict-Transport-Security" not in nginx.get("/")[1], "workers without HSTS"
-        )
+        site.reload_workers()  # new workers read the changed .env
+        assert "Strict-Transport-Security" not in nginx.get("/")[1]
         result = postdeploy_check(nginx, "--cafile", str(nginx.cert_dir / "fullchain.pem"))
         assert result.returncode == 1, result.stdout
         assert "✗ header Strict-Transport-Security: missing" in result.stdout
@@ -102,7 +98,7 @@ def test_a_shop_without_hsts_or_with_an_untrusted_certificate_fails(shop):
         assert "1 failed" in result.stdout
     finally:
         env_file.write_text(original)
-        os.kill(int(site.pidfile.read_text()), signal.SIGHUP)
+        site.reload_workers()
 
     # Without --cafile the self-signed certificate is not trusted: that is a failure too.
     result = postdeploy_check(nginx)
@@ -117,3 +113,68 @@ def test_refuses_something_that_is_not_a_url():
     )
     assert result.returncode == 1
     assert "is not a URL" in result.stderr
+
+
+def test_purchase_through_checkout_with_the_shops_offline_test_gateway(shop):
+    _, nginx = shop
+    cafile = str(nginx.cert_dir / "fullchain.pem")
+    result = postdeploy_check(nginx, "--cafile", cafile, "--purchase")
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert (
+        "✓ checkout: contact, address, delivery, review, place: order placed, pay page /checkout/pay/"
+        in out
+    )
+    assert (
+        "✓ purchase: small Stripe test payment, then refund: paid with the shop's offline test gateway"
+        in out
+    )
+
+
+def test_purchase_in_stripe_test_mode_pays_then_refunds(shop, tmp_path):
+    from tests.payments.conftest import start_localstripe, stop_localstripe
+
+    site, nginx = shop
+    localstripe, api = start_localstripe(tmp_path / "localstripe.log")
+    env_file = site.root / "shared" / ".env"
+    original = env_file.read_text()
+    stripe_env = {
+        "PAYMENT_GATEWAY": "stripe",
+        "STRIPE_KEY": "pk_test_postdeploy",
+        "STRIPE_SECRET": "sk_test_postdeploy",
+        "STRIPE_WEBHOOK_SECRET": "whsec_postdeploy",
+        "STRIPE_ALLOW_TEST_KEYS": "true",
+        "STRIPE_API_BASE": api,
+    }
+    env_file.write_text(original + "".join(f"{k}={v}\n" for k, v in stripe_env.items()))
+    try:
+        site.reload_workers()
+        result = postdeploy_check(
+            nginx, "--cafile", str(nginx.cert_dir / "fullchain.pem"), "--purchase",
+            "--stripe-secret", "sk_test_postdeploy", "--stripe-api-base", api,
+        )  # fmt: skip
+        out = result.stdout
+        print(out)
+        assert result.returncode == 0, out + result.stderr
+        match = re.search(r"✓ purchase: [^:]+: paid ([\d.]+ USD) \((pi_\w+)\), order confirmed, "
+                          r"refund (re_\w+) succeeded", out)  # fmt: skip
+        assert match, out
+        # Stripe (localstripe) has the payment and its full refund.
+        import stripe
+
+        client = stripe.StripeClient("sk_test_postdeploy", base_addresses={"api": api})
+        intent = client.v1.payment_intents.retrieve(match.group(2))
+        assert intent.status == "succeeded"
+        refund = client.v1.refunds.retrieve(match.group(3))
+        assert refund.amount == intent.amount
+
+        # Without the secret key the purchase cannot be made and says why.
+        result = postdeploy_check(
+            nginx, "--cafile", str(nginx.cert_dir / "fullchain.pem"), "--purchase"
+        )
+        assert result.returncode == 1
+        assert "give --stripe-secret sk_test_..." in result.stdout
+    finally:
+        env_file.write_text(original)
+        site.reload_workers()
+        stop_localstripe(localstripe)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from argparse import SUPPRESS
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scent.ops.postdeploy import run_checklist
@@ -20,7 +22,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--purchase",
             action="store_true",
-            help="also make a small Stripe test-mode payment and refund it",
+            help="also check out: place an order and pay it (Stripe test mode, then refunded; "
+            "or the shop's offline test gateway)",
         )
         parser.add_argument(
             "--insecure",
@@ -43,6 +46,14 @@ class Command(BaseCommand):
             help="fail when the certificate expires sooner (default 14)",
         )
         parser.add_argument("--timeout", type=float, default=15, help="seconds per request")
+        parser.add_argument(
+            "--stripe-secret",
+            default="",
+            help="for --purchase on a Stripe shop: its test secret key (sk_test_...), used to "
+            "pay as Stripe.js would with the test card and to refund",
+        )
+        parser.add_argument("--stripe-api-base", default="", help=SUPPRESS)
+        parser.add_argument("--email", default="", help="e-mail address for the --purchase order")
 
     def handle(self, *args, **options) -> None:
         url = options["url"]
@@ -59,6 +70,9 @@ class Command(BaseCommand):
             min_cert_days=options["min_cert_days"],
             timeout=options["timeout"],
             purchase=options["purchase"],
+            stripe_secret=options["stripe_secret"],
+            stripe_api_base=options["stripe_api_base"],
+            email=options["email"],
         )
         self.stdout.write(f"Post-deployment check of {report.url}")
         if report.version:

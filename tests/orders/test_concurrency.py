@@ -142,3 +142,35 @@ def test_a_double_clicked_place_order_creates_one_order():
     assert {type(r).__name__ for r in results} == {"Order"}, results
     assert len({r.pk for r in results}) == 1
     assert Product.objects.get(pk=product.pk).stock_quantity == 3
+
+
+def test_payments_racing_the_expiry_job_end_paid_with_their_stock_held_once():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    product = ProductFactory(stock_quantity=10)
+    orders = [
+        services.place_order(checkout=make_checkout([(product, 2)], email=f"b{i}@example.com"))
+        for i in range(5)
+    ]
+    Order.objects.update(created_at=timezone.now() - timedelta(hours=3))
+
+    def work(i: int):
+        if i == 0:
+            return services.release_expired_orders(older_than=timedelta(hours=1))
+        order = orders[i - 1]
+        return services.mark_order_paid(
+            order_number=order.number,
+            amount=order.total,
+            currency=order.currency,
+            gateway="test",
+            reference=f"pi_{i}",
+        )
+
+    results = _race(6, work)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert set(Order.objects.values_list("status", "holds_stock")) == {(OrderStatus.PAID, True)}
+    assert Product.objects.get(pk=product.pk).stock_quantity == 0
+    assert len(queued_emails("order_confirmation")) == 5

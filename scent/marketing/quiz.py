@@ -1,0 +1,267 @@
+"""The scent quiz: its questions, the answers' validation and the scoring selector.
+
+Recommendations come from the live catalogue: active products, in-stock ones first,
+ranked by how many answers they match (mood, scent family, intensity, format), within
+the budget. Each comes with a short "why this matches" built from the same matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
+
+from scent.catalog.models import Mood, Product, ProductImage, ScentFamily
+from scent.core.money import exponent, format_money
+
+STEPS = ("mood", "family", "intensity", "format", "budget")
+ANY = "any"
+RECOMMENDATIONS = 6
+
+INTENSITIES = {
+    "subtle": "Soft and subtle",
+    "balanced": "Balanced",
+    "strong": "Rich and long-lasting",
+}
+# Light, airy families read as subtle; deep, resinous ones as strong.
+INTENSITY_FAMILIES = {
+    "subtle": (ScentFamily.FRESH, ScentFamily.CITRUS, ScentFamily.FLORAL, ScentFamily.HERBAL),
+    "strong": (
+        ScentFamily.WOODY,
+        ScentFamily.SPICY,
+        ScentFamily.RESINOUS,
+        ScentFamily.EARTHY,
+        ScentFamily.SWEET,
+    ),
+}
+INTENSITY_REASONS = {"subtle": "Gentle scent", "strong": "Rich, lasting scent"}
+
+# Format -> a word the matching categories' slugs contain ("essential-oils", "candles").
+FORMATS = {
+    "oil": ("Essential oil", "oil"),
+    "blend": ("Blend", "blend"),
+    "diffuser": ("Diffuser", "diffuser"),
+    "candle": ("Candle", "candle"),
+    "soap": ("Soap or bath", "soap"),
+}
+BUDGETS = (15, 30, 50)  # in major units of the shop currency
+
+# "Calming · Floral like you asked · Under $30"
+MOOD_REASONS = {
+    "calm": "Calming",
+    "sleep": "Helps you sleep",
+    "energy": "Energising",
+    "focus": "Helps you focus",
+    "uplift": "Uplifting",
+    "relief": "Soothing",
+    "romance": "Romantic",
+}
+
+WEIGHTS = {"mood": 4, "family": 3, "format": 3, "intensity": 1}
+
+
+class QuizError(ValueError):
+    """An answer that is not one of the question's choices."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    key: str
+    title: str
+    help: str
+    choices: tuple[Choice, ...]
+
+    @property
+    def number(self) -> int:
+        return STEPS.index(self.key) + 1
+
+    def label_for(self, value: str) -> str:
+        return next((c.label for c in self.choices if c.value == value), value)
+
+
+def budget_label(major: int, currency: str | None = None) -> str:
+    currency = currency or settings.SHOP_CURRENCY
+    text = format_money(major * 10 ** exponent(currency), currency)
+    return f"Under {text.removesuffix('.00')}"
+
+
+def questions(*, moods: list[Mood]) -> list[Question]:
+    """The five questions in order; the mood choices are the catalogue's moods."""
+    return [
+        Question(
+            "mood",
+            "How do you want to feel?",
+            "Pick the one that matters most right now.",
+            tuple(Choice(m.slug, m.name) for m in moods),
+        ),
+        Question(
+            "family",
+            "Which scents do you love?",
+            "Your favourite scent family.",
+            (
+                *(Choice(value, label) for value, label in ScentFamily.choices),
+                Choice(ANY, "Surprise me"),
+            ),
+        ),
+        Question(
+            "intensity",
+            "How strong should it be?",
+            "Some like a whisper, some a warm embrace.",
+            tuple(Choice(value, label) for value, label in INTENSITIES.items()),
+        ),
+        Question(
+            "format",
+            "How would you like to enjoy it?",
+            "Oils for your own blends, a diffuser for a room, a candle for the evening.",
+            (
+                *(Choice(value, label) for value, (label, _) in FORMATS.items()),
+                Choice(ANY, "Any of these"),
+            ),
+        ),
+        Question(
+            "budget",
+            "What would you like to spend?",
+            "Per product.",
+            (*(Choice(str(b), budget_label(b)) for b in BUDGETS), Choice(ANY, "No limit")),
+        ),
+    ]
+
+
+def clean_answers(raw: dict, *, moods: list[Mood]) -> dict[str, str]:
+    """The five answers, each checked against its question; raises QuizError."""
+    answers = {}
+    for question in questions(moods=moods):
+        value = str(raw.get(question.key) or "").strip()
+        if value not in {c.value for c in question.choices}:
+            raise QuizError(f"Please choose an answer for “{question.title}”")
+        answers[question.key] = value
+    return answers
+
+
+@dataclass(slots=True)
+class Recommendation:
+    product: Product
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def why(self) -> str:
+        return " · ".join(self.reasons)
+
+
+@dataclass(slots=True)
+class Recommendations:
+    items: list[Recommendation]
+    # True when nothing fits the budget and the list shows the closest matches instead.
+    over_budget: bool = False
+
+    @property
+    def products(self) -> list[Product]:
+        return [r.product for r in self.items]
+
+
+def _match(condition: Q) -> Case:
+    return Case(
+        When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
+
+
+def _as_int(name: str) -> Case:
+    return Case(When(**{name: True}, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def max_price(budget: str, currency: str | None = None) -> int | None:
+    if budget == ANY:
+        return None
+    currency = currency or settings.SHOP_CURRENCY
+    return int(budget) * 10 ** exponent(currency)
+
+
+def recommend(*, answers: dict[str, str], limit: int = RECOMMENDATIONS) -> Recommendations:
+    """Best-matching active products for complete quiz `answers` (3 queries at most)."""
+    mood = Mood.objects.filter(slug=answers["mood"]).first()
+    budget = max_price(answers["budget"])
+    qs = Product.objects.active().annotate(
+        m_mood=Exists(
+            Product.moods.through.objects.filter(
+                product_id=OuterRef("pk"), mood__slug=answers["mood"]
+            )
+        ),
+        m_family=_match(Q(scent_family=answers["family"]))
+        if answers["family"] != ANY
+        else Value(False, output_field=BooleanField()),
+        m_format=_match(Q(category__slug__icontains=FORMATS[answers["format"]][1]))
+        if answers["format"] != ANY
+        else Value(False, output_field=BooleanField()),
+        m_intensity=_match(Q(scent_family__in=INTENSITY_FAMILIES[answers["intensity"]]))
+        if answers["intensity"] in INTENSITY_FAMILIES
+        else Value(False, output_field=BooleanField()),
+        available=_match(Q(stock_quantity__gt=0)),
+    )
+    qs = qs.annotate(
+        score=ExpressionWrapper(
+            sum(
+                (
+                    _as_int(f"m_{name}") * Value(weight)
+                    for name, weight in WEIGHTS.items()
+                    if not (name in ("family", "format") and answers[name] == ANY)
+                ),
+                start=Value(0),
+            ),
+            output_field=IntegerField(),
+        )
+    ).order_by(F("available").desc(), F("score").desc(), F("is_featured").desc(), "price", "pk")
+    qs = qs.select_related("category").prefetch_related(
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+    )
+    over_budget = False
+    products = list(qs.filter(price__lte=budget)[:limit]) if budget is not None else []
+    if budget is None or not products:
+        over_budget = budget is not None
+        products = list(qs[:limit])
+    return Recommendations(
+        items=[
+            Recommendation(product, _reasons(product, answers, mood, budget, over_budget))
+            for product in products
+        ],
+        over_budget=bool(products) and over_budget,
+    )
+
+
+def _reasons(
+    product: Product, answers: dict[str, str], mood: Mood | None, budget: int | None, over: bool
+) -> list[str]:
+    reasons = []
+    if product.m_mood and mood is not None:
+        reasons.append(MOOD_REASONS.get(mood.slug, f"Good for {mood.name.lower()}"))
+    if product.m_family:
+        reasons.append(f"{product.get_scent_family_display()} like you asked")
+    if product.m_format:
+        reasons.append(f"{FORMATS[answers['format']][0]}, as you chose")
+    if product.m_intensity:
+        reasons.append(INTENSITY_REASONS[answers["intensity"]])
+    if budget is not None and not over and product.price <= budget:
+        reasons.append(budget_label(int(answers["budget"]), product.currency))
+    if not product.in_stock:
+        reasons.append("Back soon")
+    if not reasons:
+        reasons.append("A customer favourite" if product.is_featured else "Worth a try")
+    return reasons

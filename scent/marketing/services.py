@@ -1,0 +1,302 @@
+"""Writes for marketing: quiz results, reviews, newsletter subscriptions, wishlists.
+
+E-mails are queued with `queue_email` inside the transaction that makes the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from scent.catalog.models import Product
+from scent.core.emails import queue_email, unsubscribe_headers
+from scent.core.money import format_money
+from scent.marketing import selectors
+from scent.marketing.models import (
+    QuizResult,
+    Review,
+    ReviewStatus,
+    Subscriber,
+    SubscriberStatus,
+    WishlistItem,
+)
+from scent.marketing.quiz import Recommendations
+
+CONFIRM_SALT = "scent.marketing.newsletter.confirm"
+UNSUBSCRIBE_SALT = "scent.marketing.newsletter.unsubscribe"
+CONFIRM_MAX_AGE = timedelta(days=7)
+# A pending address gets at most one confirmation e-mail per interval, however often
+# the form is sent (a bot must not turn the shop into a mail cannon).
+RESEND_INTERVAL = timedelta(minutes=5)
+NEWSLETTER_PREFIX = "newsletter_"
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.APP_URL}{path}"
+
+
+# --- quiz ------------------------------------------------------------------------------------
+def quiz_result_save(
+    *, user, answers: dict[str, str], recommendations: Recommendations
+) -> QuizResult:
+    """Record a completed quiz (for the statistics, and the account of a signed-in user)."""
+    return QuizResult.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        answers=answers,
+        product_ids=[p.pk for p in recommendations.products],
+    )
+
+
+def quiz_results_email(
+    *, email: str, recommendations: Recommendations, answers_summary: list[str]
+) -> None:
+    """Queue the recommendations (names, prices, links, why) to `email`."""
+    email = normalise_email(email)
+    validate_email(email)
+    products = [
+        {
+            "name": r.product.name,
+            "price": format_money(r.product.price, r.product.currency),
+            "url": _absolute(r.product.get_absolute_url()),
+            "why": r.why,
+        }
+        for r in recommendations.items
+    ]
+    queue_email(
+        to=[email],
+        template="quiz_results",
+        context={
+            "products": products,
+            "answers": answers_summary,
+            "quiz_url": _absolute(reverse("marketing:quiz")),
+        },
+    )
+
+
+# --- reviews ---------------------------------------------------------------------------------
+class ReviewNotAllowed(Exception):
+    """Only customers with a paid order of the product may review it."""
+
+
+def review_save(*, user, product: Product, rating: int, title: str = "", body: str) -> Review:
+    """Create or edit the user's one review of `product`; it waits for moderation again."""
+    if not selectors.customer_bought_product(user=user, product_id=product.pk):
+        raise ReviewNotAllowed("You can review products you have bought and paid for.")
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationError({"rating": "Choose a rating from 1 to 5 stars."})
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": "Tell other shoppers a little about it."})
+    values = {
+        "rating": rating,
+        "title": title.strip(),
+        "body": body,
+        "status": ReviewStatus.PENDING,
+        "moderated_at": None,
+    }
+    try:
+        with transaction.atomic():
+            review, _ = Review.objects.update_or_create(user=user, product=product, defaults=values)
+    except IntegrityError:
+        # The same customer sent the form twice at once: the other request created it.
+        review, _ = Review.objects.update_or_create(user=user, product=product, defaults=values)
+    return review
+
+
+def reviews_moderate(*, reviews: QuerySet[Review], status: str) -> int:
+    """Approve or reject `reviews`; returns how many changed."""
+    if status not in (ReviewStatus.APPROVED, ReviewStatus.REJECTED):
+        raise ValueError(f"Reviews can be approved or rejected, not {status!r}")
+    changes: dict[str, Any] = {"status": status, "moderated_at": timezone.now()}
+    if status == ReviewStatus.REJECTED:
+        changes["is_featured"] = False
+    return reviews.exclude(status=status).update(**changes)
+
+
+# --- newsletter ------------------------------------------------------------------------------
+class SubscribeOutcome(StrEnum):
+    SENT = "sent"  # a confirmation e-mail is on its way
+    TOO_SOON = "too_soon"  # one was sent a moment ago; not sent again
+    ALREADY = "already"  # confirmed already
+
+
+class NewsletterTokenError(ValueError):
+    """A confirmation or unsubscribe link that is damaged or expired."""
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def confirm_token(email: str) -> str:
+    return signing.dumps(normalise_email(email), salt=CONFIRM_SALT, compress=True)
+
+
+def unsubscribe_token(email: str) -> str:
+    return signing.dumps(normalise_email(email), salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def confirm_url(email: str) -> str:
+    return _absolute(reverse("marketing:newsletter_confirm", args=[confirm_token(email)]))
+
+
+def unsubscribe_url(email: str) -> str:
+    return _absolute(reverse("marketing:newsletter_unsubscribe", args=[unsubscribe_token(email)]))
+
+
+def subscriber_subscribe(*, email: str, source: str = "") -> SubscribeOutcome:
+    """Start (or restart) the double opt-in for `email`; raises ValidationError if invalid."""
+    email = normalise_email(email)
+    validate_email(email)
+    now = timezone.now()
+    with transaction.atomic():
+        subscriber = _locked_subscriber(email, source)
+        if subscriber.status == SubscriberStatus.CONFIRMED:
+            return SubscribeOutcome.ALREADY
+        if (
+            subscriber.status == SubscriberStatus.PENDING
+            and subscriber.confirmation_sent_at
+            and now - subscriber.confirmation_sent_at < RESEND_INTERVAL
+        ):
+            return SubscribeOutcome.TOO_SOON
+        subscriber.status = SubscriberStatus.PENDING
+        subscriber.confirmation_sent_at = now
+        subscriber.unsubscribed_at = None
+        subscriber.save(update_fields=["status", "confirmation_sent_at", "unsubscribed_at"])
+        queue_email(
+            to=[email],
+            template="newsletter_confirm",
+            context={
+                "confirm_url": confirm_url(email),
+                "valid_days": CONFIRM_MAX_AGE.days,
+            },
+        )
+    return SubscribeOutcome.SENT
+
+
+def _locked_subscriber(email: str, source: str) -> Subscriber:
+    """The row for `email`, locked for this transaction; created if new (race-safe)."""
+    subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
+    if subscriber is not None:
+        return subscriber
+    try:
+        with transaction.atomic():
+            return Subscriber.objects.create(email=email, source=source[:20])
+    except IntegrityError:
+        # Another request created it between our read and write: use theirs.
+        return Subscriber.objects.select_for_update().get(email=email)
+
+
+def _email_from(token: str, *, salt: str, max_age: timedelta | None) -> str:
+    try:
+        return signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired:
+        raise NewsletterTokenError("This link has expired.") from None
+    except signing.BadSignature:
+        raise NewsletterTokenError("This link is not valid.") from None
+
+
+def subscriber_confirm(*, token: str) -> Subscriber:
+    """Confirm the address of a valid confirmation link (idempotent)."""
+    email = _email_from(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
+        if subscriber is None:
+            raise NewsletterTokenError("This address is not on our list; please sign up again.")
+        if subscriber.status == SubscriberStatus.PENDING:
+            subscriber.status = SubscriberStatus.CONFIRMED
+            subscriber.confirmed_at = timezone.now()
+            subscriber.save(update_fields=["status", "confirmed_at"])
+    return subscriber
+
+
+def subscriber_from_unsubscribe_token(token: str) -> Subscriber:
+    email = _email_from(token, salt=UNSUBSCRIBE_SALT, max_age=None)
+    subscriber = Subscriber.objects.filter(email=email).first()
+    if subscriber is None:
+        raise NewsletterTokenError("This address is not on our list.")
+    return subscriber
+
+
+def subscriber_unsubscribe(*, token: str) -> Subscriber:
+    """Unsubscribe the address of a valid unsubscribe link (idempotent; links never expire)."""
+    subscriber = subscriber_from_unsubscribe_token(token)
+    Subscriber.objects.filter(pk=subscriber.pk).exclude(
+        status=SubscriberStatus.UNSUBSCRIBED
+    ).update(status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now())
+    subscriber.refresh_from_db()
+    return subscriber
+
+
+@dataclass(frozen=True, slots=True)
+class NewsletterSent:
+    queued: int
+
+
+def newsletter_template_check(template: str) -> None:
+    """Refuse a template that is not a newsletter or does not exist (before queueing any)."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    if not template.startswith(NEWSLETTER_PREFIX) or template == "newsletter_confirm":
+        raise ValueError(
+            f"Newsletter templates are named {NEWSLETTER_PREFIX}<something> "
+            f"(emails/{NEWSLETTER_PREFIX}…/), not {template!r}"
+        )
+    for part in ("subject.txt", "body.txt", "body.html"):
+        try:
+            get_template(f"emails/{template}/{part}")
+        except TemplateDoesNotExist:
+            raise ValueError(f"e-mail template emails/{template}/{part} does not exist") from None
+
+
+def send_newsletter(
+    *, subject: str, body_template: str, context: dict[str, Any] | None = None
+) -> NewsletterSent:
+    """Queue `emails/<body_template>` to every confirmed subscriber, one e-mail each.
+
+    Each carries its own one-click unsubscribe link in List-Unsubscribe (RFC 8058) and
+    in the footer; `subject` and `context` are passed to the template.
+    """
+    subject = " ".join((subject or "").split())
+    if not subject:
+        raise ValueError("A newsletter needs a subject")
+    newsletter_template_check(body_template)
+    queued = 0
+    with transaction.atomic():
+        for email in selectors.confirmed_subscribers().values_list("email", flat=True).iterator():
+            queue_email(
+                to=[email],
+                template=body_template,
+                context={**(context or {}), "subject": subject, "email": email},
+                headers=unsubscribe_headers(unsubscribe_url(email)),
+            )
+            queued += 1
+    return NewsletterSent(queued=queued)
+
+
+# --- wishlist --------------------------------------------------------------------------------
+def wishlist_add(*, user, product: Product) -> bool:
+    """Put `product` on the user's wishlist; False if it was there already."""
+    try:
+        with transaction.atomic():
+            _, created = WishlistItem.objects.get_or_create(user=user, product=product)
+    except IntegrityError:
+        return False
+    return created
+
+
+def wishlist_remove(*, user, product_id: int) -> bool:
+    deleted, _ = WishlistItem.objects.filter(user=user, product_id=product_id).delete()
+    return bool(deleted)

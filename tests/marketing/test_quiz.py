@@ -1,0 +1,270 @@
+"""The scent quiz: scoring, the step-by-step page without JavaScript, the compact form,
+e-mailed results, results kept in the account, and the answer statistics for staff."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from scent.marketing.models import QuizResult
+from scent.marketing.quiz import QuizError, clean_answers, recommend
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FLORAL_OIL = {
+    "mood": "calm",
+    "family": "floral",
+    "intensity": "subtle",
+    "format": "oil",
+    "budget": "30",
+}
+
+
+def names(recommendations) -> list[str]:
+    return [p.name for p in recommendations.products]
+
+
+def take_quiz(client, answers=FLORAL_OIL):
+    """Answer the five steps one POST at a time, as a browser without JavaScript does."""
+    response = None
+    url = "/quiz/"
+    for step in ("mood", "family", "intensity", "format", "budget"):
+        response = client.post(url, {"answer": answers[step]})
+        assert response.status_code == 302, response.content[:500]
+        url = response["Location"]
+    return response
+
+
+# --- scoring -----------------------------------------------------------------------------
+def test_best_match_comes_first_with_the_reasons(shop):
+    result = recommend(answers=FLORAL_OIL)
+
+    first = result.items[0]
+    assert first.product.name == "Lavender oil"
+    assert (
+        first.why
+        == "Calming · Floral like you asked · Essential oil, as you chose · Gentle scent · Under $30"
+    )
+    assert not result.over_budget
+
+
+def test_in_stock_before_sold_out_and_inactive_never(shop):
+    result = names(recommend(answers={**FLORAL_OIL, "budget": "any"}))
+
+    assert "Hidden floral" not in result
+    assert result.index("Rose absolute") == len(result) - 1  # sold out: last, though a good match
+    assert result[:2] == ["Lavender oil", "Rose candle"]
+
+
+def test_budget_keeps_pricier_products_out(shop):
+    result = recommend(answers={**FLORAL_OIL, "budget": "15"})
+
+    assert names(result) == ["Lemon oil"]
+    assert "Under $15" in result.items[0].why
+    assert "Floral" not in result.items[0].why
+
+
+def test_nothing_in_budget_shows_the_closest_matches_and_says_so(shop):
+    shop["lemon"].delete()
+
+    result = recommend(answers={**FLORAL_OIL, "budget": "15"})
+
+    assert result.over_budget
+    assert names(result)[0] == "Lavender oil"
+    assert "Under" not in result.items[0].why
+
+
+def test_format_and_family_any_do_not_count(shop):
+    result = recommend(
+        answers={
+            "mood": "sleep",
+            "family": "any",
+            "intensity": "strong",
+            "format": "any",
+            "budget": "any",
+        }
+    )
+
+    assert names(result)[:2] == ["Stone diffuser", "Lavender oil"]
+    assert result.items[0].why == "Helps you sleep · Rich, lasting scent"
+
+
+def test_unknown_answers_are_refused(shop):
+    from scent.catalog.models import Mood
+
+    with pytest.raises(QuizError, match="How strong"):
+        clean_answers({**FLORAL_OIL, "intensity": "nuclear"}, moods=list(Mood.objects.all()))
+
+
+# --- the page, one step per POST -------------------------------------------------------------
+def test_each_step_is_a_page_and_the_answers_lead_to_results(client, shop):
+    first = client.get("/quiz/")
+    assert first.status_code == 200
+    assert b"How do you want to feel?" in first.content
+    assert b'value="calm"' in first.content
+
+    response = client.post("/quiz/", {"answer": "calm"})
+    assert response.status_code == 302 and response["Location"] == "/quiz/family/"
+
+    final = take_quiz(client)
+    assert final["Location"] == "/quiz/results/"
+    page = client.get("/quiz/results/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Lavender oil" in html
+    assert "Calming · Floral like you asked" in html
+    assert "Hidden floral" not in html
+    assert "/products/lavender-oil/" in html
+
+
+def test_back_shows_the_earlier_answer_selected(client, shop):
+    client.post("/quiz/", {"answer": "energy"})
+    client.post("/quiz/family/", {"answer": "citrus"})
+
+    page = client.get("/quiz/family/")
+
+    html = page.content.decode()
+    assert 'href="/quiz/">Back</a>' in html
+    assert (
+        'value="citrus" id="id_answer_' in html
+        and "checked" in html.split('value="citrus"')[1][:60]
+    )
+
+
+def test_skipping_ahead_goes_back_to_the_first_unanswered_step(client, shop):
+    client.post("/quiz/", {"answer": "calm"})
+
+    response = client.get("/quiz/budget/")
+
+    assert response.status_code == 302 and response["Location"] == "/quiz/family/"
+    assert client.get("/quiz/nonsense/")["Location"] == "/quiz/"
+
+
+def test_a_made_up_answer_is_explained_not_a_crash(client, shop):
+    response = client.post("/quiz/", {"answer": "<script>"})
+
+    assert response.status_code == 200
+    assert b"Please choose one of the answers shown." in response.content
+    assert b"<script>" not in response.content
+
+
+def test_results_without_answers_send_you_to_the_quiz(client, shop):
+    assert client.get("/quiz/results/")["Location"] == "/quiz/"
+
+
+def test_guest_results_are_recorded_for_statistics_only(client, shop):
+    take_quiz(client)
+
+    result = QuizResult.objects.get()
+    assert result.user is None
+    assert result.answers == FLORAL_OIL
+    assert result.product_ids[0] == shop["lavender"].pk
+
+
+def test_signed_in_results_are_kept_in_the_account(client, shop, customer):
+    client.force_login(customer)
+    take_quiz(client)
+
+    assert QuizResult.objects.get().user == customer
+    account = client.get("/account/").content.decode()
+    assert "Your scent quiz" in account
+    assert 'href="/products/lavender-oil/"' in account
+    other = UserFactory()
+    client.force_login(other)
+    assert "Lavender oil" not in client.get("/account/").content.decode()
+
+
+def test_restart_clears_the_answers(client, shop):
+    take_quiz(client)
+
+    client.post("/quiz/restart/")
+
+    assert client.get("/quiz/results/")["Location"] == "/quiz/"
+
+
+# --- the compact quiz (home page) ------------------------------------------------------------
+def test_home_page_has_the_compact_quiz(client, shop):
+    html = client.get("/").content.decode()
+
+    assert 'action="/quiz/quick/"' in html
+    for name in ("mood", "family", "intensity", "format", "budget"):
+        assert f'name="{name}"' in html
+
+
+def test_compact_quiz_goes_straight_to_results(client, shop):
+    response = client.post("/quiz/quick/", FLORAL_OIL)
+
+    assert response["Location"] == "/quiz/results/"
+    assert "Lavender oil" in client.get("/quiz/results/").content.decode()
+
+
+def test_compact_quiz_with_a_missing_answer_says_which(client, shop):
+    response = client.post("/quiz/quick/", {**FLORAL_OIL, "budget": ""})
+
+    assert response.status_code == 400
+    assert b"Please choose one." in response.content
+    assert not QuizResult.objects.exists()
+
+
+# --- e-mailed results ------------------------------------------------------------------------
+def test_results_can_be_emailed(client, shop, immediate_queue, settings):
+    settings.APP_URL = "https://shop.test"
+    take_quiz(client)
+
+    with immediate_queue():
+        response = client.post("/quiz/results/email/", {"email": "Ada@Example.com"})
+
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ada@example.com"]
+    assert "scent quiz" in message.subject.lower()
+    assert "Lavender oil ($18.00)" in message.body
+    assert "https://shop.test/products/lavender-oil/" in message.body
+    assert "Calming · Floral like you asked" in message.body
+    html = message.alternatives[0][0]
+    assert 'href="https://shop.test/products/lavender-oil/"' in html
+
+
+def test_emailing_results_needs_a_valid_address_and_stops_after_five(client, shop, immediate_queue):
+    take_quiz(client)
+
+    with immediate_queue():
+        bad = client.post("/quiz/results/email/", {"email": "not an address"}, follow=True)
+    assert "valid e-mail address" in bad.content.decode()
+    assert not mail.outbox
+
+    with immediate_queue():
+        for _ in range(6):
+            client.post("/quiz/results/email/", {"email": "ada@example.com"})
+    assert len(mail.outbox) == 5
+
+
+# --- staff statistics ------------------------------------------------------------------------
+def test_staff_see_how_often_each_answer_was_given(client, shop, admin_user):
+    take_quiz(client)
+    take_quiz(client, {**FLORAL_OIL, "mood": "energy"})
+    take_quiz(client, {**FLORAL_OIL, "mood": "energy", "budget": "any"})
+    client.force_login(admin_user)
+
+    page = client.get("/admin/marketing/quizresult/")
+
+    assert page.status_code == 200
+    stats = {
+        s["title"]: {label: n for label, n, _ in s["rows"]} for s in page.context["quiz_stats"]
+    }
+    assert stats["How do you want to feel?"] == {"Energy": 2, "Calm": 1}
+    assert stats["What would you like to spend?"] == {"Under $30": 2, "No limit": 1}
+    assert b"Quiz answers" in page.content
+
+
+# --- query budgets ---------------------------------------------------------------------------
+@pytest.mark.parametrize("url", ["/quiz/", "/quiz/family/", "/quiz/results/"])
+def test_quiz_pages_query_budget(client, shop, url, django_assert_max_num_queries):
+    take_quiz(client)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(url)
+
+    assert response.status_code == 200

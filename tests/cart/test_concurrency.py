@@ -7,7 +7,7 @@ import pytest
 from scent.cart import services
 from scent.cart.models import Cart, CartItem
 from tests.factories import ProductFactory
-from tests.orders.test_concurrency import _race
+from tests.orders.support import race as _race
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
+from django.db import connections
 from django_tasks_db.models import DBTaskResult
 
 from scent.checkout.data import Checkout, CheckoutAddress
@@ -38,3 +42,25 @@ def queued_emails(template: str | None = None) -> list[dict]:
     )
     kwargs = [job.args_kwargs["kwargs"] for job in jobs]
     return [k for k in kwargs if template is None or k["template"] == template]
+
+
+def race(n: int, work: Callable[[int], object]) -> list[object]:
+    """Run work(i) in n threads released at the same moment; return results or exceptions."""
+    barrier = threading.Barrier(n)
+    results: list[object] = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # collected and asserted on by the test
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

@@ -8,12 +8,10 @@ Each thread opens its own database connection; on SQLite the writers serialise
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from scent.cart.models import Cart, CartItem
 from scent.catalog.models import Product
@@ -22,32 +20,11 @@ from scent.orders import services
 from scent.orders.models import Order, OrderStatus
 from tests.factories import CouponFactory, ProductFactory, ShippingMethodFactory
 from tests.orders.support import make_checkout, queued_emails
+from tests.orders.support import race as _race
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 BUYERS = 24
-
-
-def _race(n: int, work: Callable[[int], object]) -> list[object]:
-    """Run work(i) in n threads released at the same moment; return results or exceptions."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # collected and asserted on by the test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def _kinds(results: list[object]) -> Counter:

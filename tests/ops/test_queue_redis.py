@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from django.db import transaction
 from django.tasks import Task, TaskResult, task, task_backends
 from django.tasks.signals import task_enqueued
-from rq.registry import FailedJobRegistry, ScheduledJobRegistry
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from scent.core.emails import queue_email, render_email
 from tests.ops import jobs
@@ -97,6 +98,7 @@ def test_transient_failure_waits_its_backoff_then_succeeds(redis_queue, scent_pr
     assert code == 0, output
     assert jobs.lines(out) == ["attempt 1", "attempt 2"]
     assert result_of(result).status == "SUCCESSFUL"
+    assert result_of(result).attempts == 2
 
 
 def test_permanent_failure_fails_at_once_and_queue_retry_runs_it_again(
@@ -168,3 +170,29 @@ def test_mail_through_redis_worker_to_real_smtp(redis_queue, scent_process, smtp
     assert message["To"] == "grace@example.com"
     assert message["Subject"] == render_email("password_reset", {})[0]
     assert message.get_body(preferencelist=("html",)) is not None
+
+
+def test_job_of_a_killed_redis_worker_runs_again(redis_queue, scent_process, tmp_path):
+    out = str(tmp_path / "out")
+    result = jobs.wait_for_release.enqueue(out)
+    first = scent_process.start("worker", env=REDIS_ENV)
+    wait_until(lambda: jobs.lines(out), what="the first worker to start the job")
+
+    # A lost machine: the worker and its work horse (RQ runs the job in a forked child in
+    # a process group of its own, whose pid the job wrote down) die with no goodbye.
+    horse = int(jobs.lines(out)[0].rsplit("pid=", 1)[1])
+    os.kill(horse, signal.SIGKILL)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(timeout=30)
+    Path(out + ".release").touch()
+    # RQ declares the job abandoned when its execution heartbeat expires (60s after the kill).
+    started = StartedJobRegistry(queue=queue())
+    wait_until(lambda: started.get_expired_job_ids(), timeout=100, what="the heartbeat to expire")
+    code, output = scent_process.run("worker", "--once", env=REDIS_ENV)
+
+    assert code == 0, output
+    finished = result_of(result)
+    assert finished.status == "SUCCESSFUL"
+    assert finished.attempts == 2
+    lines = jobs.lines(out)
+    assert lines[0].startswith("start attempt=1") and lines[-1].startswith("done attempt=2")

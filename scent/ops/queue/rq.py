@@ -31,12 +31,13 @@ import django_tasks.signals as backport_signals
 from django.db import transaction
 from django.tasks import Task, TaskResult, TaskResultStatus
 from django.tasks.base import TASK_MAX_PRIORITY, TaskError
+from django.tasks.exceptions import TaskResultDoesNotExist
 from django.tasks.signals import task_enqueued, task_finished, task_started
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django_tasks_rq import backend as rq_backend
 from rq import Retry
-from rq.exceptions import StopRequested
+from rq.exceptions import NoSuchJobError, StopRequested
 from rq.job import Callback, JobStatus
 from rq.registry import (
     FailedJobRegistry,
@@ -49,6 +50,9 @@ from rq.worker import Worker as BaseWorker
 from scent.ops.queue.retry import ABANDONED_ATTEMPTS, policy_for
 
 logger = logging.getLogger("scent.queue")
+
+# How long the attempt count of a job is kept (failed jobs stay a week, see prune).
+ATTEMPTS_TTL = 8 * 24 * 3600
 
 
 def as_django_result(result: Any) -> TaskResult:
@@ -79,17 +83,25 @@ def as_django_result(result: Any) -> TaskResult:
 class Job(rq_backend.Job):
     """django-tasks-rq's Job, answering with built-in results and honouring RetryPolicy."""
 
+    @property
+    def attempts_key(self) -> str:
+        return f"scent:attempts:{self.id}"
+
     @cached_property
     def task_result(self) -> TaskResult:  # type: ignore[override]
         result = as_django_result(rq_backend.Job.task_result.func(self))
-        if "worker_ids" in self.meta:
-            # RQ records no result for an attempt it retries, so count attempts ourselves.
-            object.__setattr__(result, "worker_ids", list(self.meta["worker_ids"]))
+        # RQ keeps no result for an attempt it retries, so attempts are counted in a key of
+        # their own (not in job.meta, which RQ's own saves of the job overwrite).
+        workers = [w.decode() for w in self.connection.lrange(self.attempts_key, 0, -1)]
+        if workers:
+            object.__setattr__(result, "worker_ids", workers)
         return result
 
     def perform(self) -> Any:
-        self.meta.setdefault("worker_ids", []).append(self.worker_name or "")
-        self.save_meta()
+        with self.connection.pipeline() as pipe:
+            pipe.rpush(self.attempts_key, self.worker_name or "worker")
+            pipe.expire(self.attempts_key, ATTEMPTS_TTL)
+            pipe.execute()
         self.__dict__.pop("task_result", None)
         return super().perform()
 
@@ -156,8 +168,20 @@ class RQBackend(rq_backend.RQBackend):
         task_enqueued.send(type(self), task_result=result)
         return result
 
+    def _get_job(self, result_id: str) -> Job | None:
+        try:
+            return Job.fetch(result_id, connection=django_rq.get_connection())
+        except NoSuchJobError:
+            return None
+
+    def _get_queues(self) -> list:
+        return django_rq.queues.get_queues(*self.queues, job_class=Job)
+
     def get_result(self, result_id: str) -> TaskResult:
-        return as_django_result(super().get_result(result_id))
+        job = self._get_job(result_id)
+        if job is None:
+            raise TaskResultDoesNotExist(result_id)
+        return job.task_result
 
 
 def _relay(target):

@@ -7,9 +7,12 @@ import secrets
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 
 from scent.core.money import format_money, parse_major
 from scent.orders import services
@@ -157,6 +160,34 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="Ship to")
     def address_display(self, obj: Order) -> str:
         return ", ".join(obj.shipping_address_lines())
+
+    # --- one order: the buttons on its page reuse the list actions ------------------
+
+    ORDER_ACTIONS = ("ship", "cancel", "refund", "mark_processing", "mark_delivered")
+    change_form_template = "admin/orders/order/change_form.html"
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<int:pk>/do/<str:action>/",
+                self.admin_site.admin_view(self.order_action_view),
+                name="orders_order_action",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def order_action_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        if action not in self.ORDER_ACTIONS:
+            raise Http404("No such order action")
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        queryset = Order.objects.filter(pk=pk)
+        if not queryset.exists():
+            raise Http404("No such order")
+        if request.method != "POST" and action in ("mark_processing", "mark_delivered"):
+            return HttpResponseNotAllowed(["POST"])
+        response = getattr(self, action)(request, queryset)
+        return response or redirect("admin:orders_order_change", pk)
 
     # --- actions --------------------------------------------------------------------
 

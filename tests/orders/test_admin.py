@@ -187,3 +187,40 @@ def test_staff_add_a_shipping_method_free_above_a_threshold(staff_client):
 
     method = ShippingMethod.objects.get(code="express-2")
     assert (method.price, method.free_over) == (1295, 10000)
+
+
+def test_the_order_page_has_buttons_for_the_next_steps(staff_client, lavender):
+    order = _paid(services.place_order(checkout=make_checkout([(lavender, 1)])))
+    change = reverse("admin:orders_order_change", args=[order.pk])
+
+    def url(action: str) -> str:
+        return reverse("admin:orders_order_action", args=[order.pk, action])
+
+    page = staff_client.get(change).content.decode()
+    assert url("ship") in page and url("cancel") in page and url("refund") in page
+    assert staff_client.get(url("mark_processing")).status_code == 405
+
+    staff_client.post(url("mark_processing"))
+    form = staff_client.get(url("ship"))
+    assert f'name="tracking_{order.pk}"' in form.content.decode()
+    done = staff_client.post(
+        url("ship"), {"apply": "1", f"tracking_{order.pk}": "1Z9"}, follow=True
+    )
+
+    order.refresh_from_db()
+    assert (order.status, order.tracking_number) == (OrderStatus.SHIPPED, "1Z9")
+    assert done.redirect_chain[-1][0] == change
+    assert url("mark_delivered") in done.content.decode()
+    assert url("cancel") not in done.content.decode()
+    assert staff_client.get(url("explode")).status_code == 404
+
+
+def test_order_actions_need_staff(client, lavender):
+    order = services.place_order(checkout=make_checkout([(lavender, 1)]))
+    client.force_login(UserFactory())
+
+    response = client.get(reverse("admin:orders_order_action", args=[order.pk, "cancel"]))
+
+    assert response.status_code == 302  # to the admin login
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING

@@ -37,7 +37,7 @@ class JobAdmin(DBTaskResultAdmin):
         return len(obj.worker_ids)
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("django_tasks_db.change_dbtaskresult")
+        return request.user.has_perm("django_tasks_database.change_dbtaskresult")
 
     @admin.action(description="Retry selected failed jobs", permissions=["retry"])
     def retry_jobs(self, request: HttpRequest, queryset: QuerySet[DBTaskResult]) -> None:

@@ -108,7 +108,7 @@ def _charts(data: selectors.Dashboard) -> dict:
 def sales_dashboard(request: HttpRequest) -> HttpResponse:
     """Revenue, orders, best sellers, low stock, sign-ups and quiz answers for 30 or 90 days."""
     raw = request.GET.get("days", str(selectors.DEFAULT_RANGE))
-    days = int(raw) if raw.isdigit() and int(raw) in selectors.RANGES else None
+    days = next((n for n in selectors.RANGES if raw == str(n)), None)
     if days is None:
         days = selectors.DEFAULT_RANGE
         messages.warning(

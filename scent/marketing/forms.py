@@ -45,6 +45,7 @@ class EmailForm(forms.Form):
         error_messages={
             "required": "Please enter your e-mail address.",
             "invalid": "Please enter a valid e-mail address, like name@example.com.",
+            "max_length": "That e-mail address is too long (254 characters at most).",
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@example.com"}),
     )

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -113,6 +113,16 @@ class OrderAdmin(admin.ModelAdmin):
         ("Cancellation", {"fields": ["cancelled_at", "cancel_reason"], "classes": ["collapse"]}),
     ]
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing on the page is edited by hand: changes are the buttons above it.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_readonly_fields(self, request, obj=None):
         return [f for fs in self.fieldsets for f in fs[1]["fields"]]
 
@@ -164,6 +174,7 @@ class OrderAdmin(admin.ModelAdmin):
     # --- one order: the buttons on its page reuse the list actions ------------------
 
     ORDER_ACTIONS = ("ship", "cancel", "refund", "mark_processing", "mark_delivered")
+    CONFIRM_TITLES = {"mark_processing": "Mark processing", "mark_delivered": "Mark delivered"}
     change_form_template = "admin/orders/order/change_form.html"
 
     def get_urls(self):
@@ -184,8 +195,14 @@ class OrderAdmin(admin.ModelAdmin):
         queryset = Order.objects.filter(pk=pk)
         if not queryset.exists():
             raise Http404("No such order")
-        if request.method != "POST" and action in ("mark_processing", "mark_delivered"):
-            return HttpResponseNotAllowed(["POST"])
+        if request.method != "POST" and action in self.CONFIRM_TITLES:
+            return self._action_page(
+                request,
+                queryset,
+                action=action,
+                title=self.CONFIRM_TITLES[action],
+                template="confirm.html",
+            )
         response = getattr(self, action)(request, queryset)
         return response or redirect("admin:orders_order_change", pk)
 

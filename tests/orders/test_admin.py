@@ -198,7 +198,10 @@ def test_the_order_page_has_buttons_for_the_next_steps(staff_client, lavender):
 
     page = staff_client.get(change).content.decode()
     assert url("ship") in page and url("cancel") in page and url("refund") in page
-    assert staff_client.get(url("mark_processing")).status_code == 405
+    confirm = staff_client.get(url("mark_processing"))
+    assert "Mark processing" in confirm.content.decode()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID  # a GET only asks
 
     staff_client.post(url("mark_processing"))
     form = staff_client.get(url("ship"))

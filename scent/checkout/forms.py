@@ -44,6 +44,14 @@ class AddressForm(forms.Form):
     phone = forms.CharField(
         max_length=32, required=False, widget=forms.TextInput(attrs={"autocomplete": "tel"})
     )
+    save_address = forms.BooleanField(
+        label="Save this address to my address book", required=False, initial=True
+    )
+
+    def __init__(self, *args, can_save: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_save:
+            del self.fields["save_address"]
 
 
 class ShippingForm(forms.Form):

@@ -9,12 +9,14 @@ from __future__ import annotations
 import secrets
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from scent.accounts.models import Address
+from scent.accounts.services import address_create
 from scent.cart.selectors import CartSummary, cart_summary
 from scent.cart.session import cart_for_request
 from scent.checkout import selectors
@@ -117,6 +119,7 @@ def address(request: HttpRequest) -> HttpResponse:
     form = AddressForm(
         request.POST if request.method == "POST" and not request.POST.get("address_id") else None,
         initial=state.get("address") or {},
+        can_save=request.user.is_authenticated,
     )
     if request.method == "POST":
         chosen = None
@@ -128,6 +131,13 @@ def address(request: HttpRequest) -> HttpResponse:
                 state["address"] = CheckoutAddress.from_address(chosen).as_dict()
         elif form.is_valid():
             state["address"] = CheckoutAddress.from_dict(form.cleaned_data).as_dict()
+            if form.cleaned_data.get("save_address"):
+                try:
+                    address_create(user=request.user, data=state["address"])
+                except ValidationError:
+                    messages.warning(request, "This address could not be saved to your book.")
+                else:
+                    messages.success(request, "Address saved to your address book.")
             chosen = True
         if chosen:
             _save(request, state)

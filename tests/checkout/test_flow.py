@@ -241,3 +241,20 @@ def test_a_second_click_on_place_order_goes_to_the_same_payment(client, shop):
         == second["Location"]
         == reverse("payments:pay", kwargs={"order_number": order.number})
     )
+
+
+def test_a_signed_in_customer_can_save_a_new_address_a_guest_is_not_offered(client, shop):
+    from scent.accounts.models import Address
+
+    _fill_cart(client, shop)
+    client.post(reverse("checkout:contact"), {"email": "a@example.com"})
+    assert "save_address" not in client.get(reverse("checkout:address")).content.decode()
+
+    user = UserFactory()
+    client.force_login(user)
+    _fill_cart(client, shop)
+    client.post(reverse("checkout:contact"), {"email": user.email})
+    client.post(reverse("checkout:address"), {**ADDRESS, "save_address": "on"})
+
+    saved = Address.objects.get(user=user)
+    assert (saved.full_name, saved.city, saved.country) == ("Ada Lovelace", "Bath", "GB")

@@ -36,6 +36,7 @@ def test_a_customer_sees_their_orders_in_the_account(client, ada, ada_order):
     body = detail.content.decode()
     assert "Lavender Oil" in body
     assert "Awaiting payment" in body
+    assert reverse("payments:pay", kwargs={"order_number": ada_order.number}) in body
     assert "Order placed" in body  # the history
     assert ada_order.number in overview
 

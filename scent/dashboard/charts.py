@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH = 720
-MAX_LABEL = 28  # characters of a row label before it is shortened
+WIDTH = 720  # viewBox width of the charts over time
+LIST_WIDTH = 480  # viewBox width of the ranked lists (they sit two to a row)
+MAX_LABEL = 26  # characters of a row label before it is shortened
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +53,13 @@ def _id(chart_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", chart_id) or "chart"
 
 
-def _open(chart_id: str, title: str, desc: str, height: int, kind: str) -> list[str]:
+def _open(
+    chart_id: str, title: str, desc: str, height: int, kind: str, width: int = WIDTH
+) -> list[str]:
     cid = _id(chart_id)
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" '
-        f'viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{cid}-title {cid}-desc" focusable="false">',
         f'<title id="{cid}-title">{escape(title)}</title>',
         f'<desc id="{cid}-desc">{escape(desc)}</desc>',
@@ -194,13 +197,13 @@ def bar_list_chart(
     value_format: Callable[[int], str] = str,
     empty: str = "Nothing in this period",
     row_height: int = 26,
-    label_width: int = 230,
+    label_width: int = 180,
 ) -> SafeString:
     """One horizontal bar per row (a product, an answer), labelled on the left."""
     height = max(len(rows), 1) * row_height + 8
-    parts = _open(chart_id, title, desc, height, "bars")
-    value_width = 110
-    plot_w = WIDTH - label_width - value_width
+    parts = _open(chart_id, title, desc, height, "bars", LIST_WIDTH)
+    value_width = 90
+    plot_w = LIST_WIDTH - label_width - value_width
     highest = max((r.value for r in rows), default=0)
     parts.append('<g class="chart-series">')
     for i, r in enumerate(rows):
@@ -217,6 +220,6 @@ def bar_list_chart(
         )
     parts.append("</g>")
     if not rows:
-        _empty(parts, empty, WIDTH / 2, height / 2 + 4)
+        _empty(parts, empty, LIST_WIDTH / 2, height / 2 + 4)
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every data text above is escaped

@@ -39,7 +39,7 @@ def _charts(data: selectors.Dashboard) -> dict:
                 Point(_short(d.day), d.revenue, f"{_long(d.day)}: {money(d.revenue)}")
                 for d in data.sales
             ],
-            y_format=money,
+            y_format=lambda amount: money(amount).removesuffix(".00"),
             empty="No paid orders in this period",
         ),
         "orders": column_chart(

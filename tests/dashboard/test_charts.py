@@ -105,7 +105,7 @@ def test_bar_list_chart_labels_rows_and_escapes_names():
     assert "<b>" not in svg
     root = parse(svg)
     labels = [e.text for e in with_class(root, "text", "chart-row-label")]
-    assert labels == ['<script>alert("x")</script>…', "Lavender"]  # shortened
+    assert labels == ['<script>alert("x")</scrip…', "Lavender"]  # long names shortened
     assert root.find(f"{SVG}title").text == f"Top <b>{nasty}</b>"
     bars = with_class(root, "rect", "chart-bar")
     assert bars[0].find(f"{SVG}title").text == f"{nasty}: 3"

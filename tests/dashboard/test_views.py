@@ -109,6 +109,8 @@ def test_empty_shop(staff_client):
     assert "No sales in this period" in html
     assert "No product is running low." in html
     assert "<dd>$0.00</dd>" in html
+    if selectors.quiz_model() is not None:
+        assert "No one has taken the scent quiz in this period." in html
 
 
 @pytest.mark.parametrize("is_staff", [False, None])

@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "scent.core.context_processors.shop",
+                "scent.core.theme.theme",
                 "scent.cart.context_processors.cart",
                 "scent.orders.context_processors.account_orders",
                 "scent.catalog.context_processors.catalog_nav",

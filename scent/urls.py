@@ -4,6 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from scent.catalog.sitemaps import SITEMAPS
+from scent.core.theme import set_theme
 from scent.core.version import version
 
 admin.site.site_header = f"{settings.APP_NAME} administration"
@@ -15,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("scent.ops.urls")),  # /health
     path("version", version, name="version"),
+    path("theme/", set_theme, name="theme"),  # light/dark/system cookie
     # /orders/<number>/... and /account/orders/... (before the accounts include)
     path("", include("scent.orders.urls")),
     path("cart/", include("scent.cart.urls")),

@@ -7,23 +7,31 @@ moods and notes (one prefetch each).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.db.models import (
     Case,
+    Exists,
+    F,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Value,
     When,
+    Window,
     prefetch_related_objects,
 )
+from django.db.models.functions import RowNumber
 
-from scent.catalog.models import Category, Mood, Product, ProductImage, ProductNote
+from scent.catalog.models import Category, Mood, Note, Product, ProductImage, ProductNote
 
 RELATED_PRODUCTS = 4
 FEATURED_PRODUCTS = 8
+INGREDIENT_NOTES = 6
+PRODUCTS_PER_INGREDIENT = 3
 
 # sort key -> (label, ordering). The primary key ends each ordering so pages never
 # repeat or skip a product when several share a price or a name.
@@ -184,3 +192,78 @@ def related_products(
 def product_page_images(products: list[Product]) -> None:
     """Load the images of all `products` (a product page and its related ones) at once."""
     prefetch_related_objects(products, _images())
+
+
+@dataclass(slots=True)
+class Ingredient:
+    """A botanical for the home page: the note (origin, family, description) and products."""
+
+    note: Note
+    products: list[Product] = field(default_factory=list)
+
+
+def ingredient_notes(
+    *,
+    featured: Sequence[Product] = (),
+    limit: int = INGREDIENT_NOTES,
+    products_per_note: int = PRODUCTS_PER_INGREDIENT,
+) -> list[Ingredient]:
+    """Up to `limit` notes with a known origin, and up to `products_per_note` products each.
+
+    Notes of the `featured` products (the ones the home page shows) come first, the most
+    used first; if they are too few, notes that other active products use fill the list.
+    At most three queries, whatever the catalogue's size: the featured products' notes,
+    the extra notes (an EXISTS per note, which stops at the first product), and their
+    products, numbered per note by a window function so only a few rows come back.
+    """
+    picked: dict[int, Ingredient] = {}
+    if featured:
+        uses: dict[int, int] = {}
+        rows = (
+            ProductNote.objects.filter(product__in=[p.pk for p in featured])
+            .exclude(note__origin="")
+            .select_related("note", "product")
+            .order_by("product__name", "product_id")
+        )
+        for row in rows:
+            entry = picked.setdefault(row.note_id, Ingredient(note=row.note))
+            entry.products.append(row.product)
+            uses[row.note_id] = uses.get(row.note_id, 0) + 1
+        ranked = sorted(picked.values(), key=lambda i: (-uses[i.note.pk], i.note.name))
+        picked = {i.note.pk: i for i in ranked[:limit]}
+        for entry in picked.values():
+            del entry.products[products_per_note:]
+    missing = limit - len(picked)
+    if missing > 0:
+        used_by_active = ProductNote.objects.filter(
+            note=OuterRef("pk"), product__is_active=True, product__category__is_active=True
+        )
+        extra = list(
+            Note.objects.exclude(origin="")
+            .exclude(pk__in=list(picked))
+            .filter(Exists(used_by_active))
+            .order_by("name")[:missing]
+        )
+        if extra:
+            extra_by_pk = {note.pk: Ingredient(note=note) for note in extra}
+            rows = (
+                ProductNote.objects.filter(
+                    note__in=extra,
+                    product__is_active=True,
+                    product__category__is_active=True,
+                )
+                .select_related("product")
+                .annotate(
+                    rank=Window(
+                        RowNumber(),
+                        partition_by=[F("note_id")],
+                        order_by=[F("product__name").asc(), F("product_id").asc()],
+                    )
+                )
+                .filter(rank__lte=products_per_note)
+                .order_by("note_id", "rank")
+            )
+            for row in rows:
+                extra_by_pk[row.note_id].products.append(row.product)
+            picked.update(extra_by_pk)
+    return list(picked.values())

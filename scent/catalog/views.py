@@ -18,11 +18,13 @@ from scent.core.money import format_money
 
 def home(request: HttpRequest) -> HttpResponse:
     categories = selectors.active_categories()
+    featured = selectors.featured_products()
     return render(
         request,
         "catalog/home.html",
         {
-            "featured": selectors.featured_products(),
+            "featured": featured,
+            "ingredients": selectors.ingredient_notes(featured=featured),
             "categories": categories,
             "nav_categories": categories,
             "moods": selectors.moods(),

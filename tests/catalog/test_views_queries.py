@@ -103,12 +103,14 @@ def test_three_and_thirty_products_cost_the_same(client, count):
     assert counts == EXPECTED_QUERIES, counts
 
 
-# home: featured, their images, categories, moods.
+# home: featured, their images, categories, moods; ingredients: the featured products'
+# notes and, when fewer than six have an origin, other notes (+1 for their products);
+# testimonials.
 # lists: categories, moods, count, products (+category join), images.
 # product: product (+category), moods, notes (+note join), related (+category),
 # images of the product and the related ones together, nav categories.
 EXPECTED_QUERIES = {
-    "home": 4,
+    "home": 7,
     "product list": 5,
     "filtered, searched and sorted list": 5,
     "second page": 5,

@@ -30,6 +30,7 @@ from scent.core.money import exponent, format_money
 STEPS = ("mood", "family", "intensity", "format", "budget")
 ANY = "any"
 RECOMMENDATIONS = 6
+MAX_REASONS = 3
 
 INTENSITIES = {
     "subtle": "Soft and subtle",
@@ -249,6 +250,7 @@ def recommend(*, answers: dict[str, str], limit: int = RECOMMENDATIONS) -> Recom
 def _reasons(
     product: Product, answers: dict[str, str], mood: Mood | None, budget: int | None, over: bool
 ) -> list[str]:
+    """Up to three short reasons, most telling first, e.g. Calming · Floral like you asked."""
     reasons = []
     if product.m_mood and mood is not None:
         reasons.append(MOOD_REASONS.get(mood.slug, f"Good for {mood.name.lower()}"))
@@ -256,12 +258,13 @@ def _reasons(
         reasons.append(f"{product.get_scent_family_display()} like you asked")
     if product.m_format:
         reasons.append(f"{FORMATS[answers['format']][0]}, as you chose")
-    if product.m_intensity:
-        reasons.append(INTENSITY_REASONS[answers["intensity"]])
     if budget is not None and not over and product.price <= budget:
         reasons.append(budget_label(int(answers["budget"]), product.currency))
-    if not product.in_stock:
-        reasons.append("Back soon")
+    if product.m_intensity:
+        reasons.append(INTENSITY_REASONS[answers["intensity"]])
     if not reasons:
         reasons.append("A customer favourite" if product.is_featured else "Worth a try")
+    reasons = reasons[:MAX_REASONS]
+    if not product.in_stock:
+        reasons.append("Back soon")
     return reasons

@@ -11,7 +11,14 @@ from scent.catalog.models import ScentFamily
 from scent.orders.models import Order, OrderLine, OrderStatus, PaymentStatus
 
 # The browser harness (Chromium via Playwright) for test_browser.py.
-from tests.e2e.conftest import browser, new_page, page, screenshot  # noqa: F401
+from tests.e2e.conftest import (  # noqa: F401
+    assert_accessible,
+    browser,
+    mobile_page,
+    new_page,
+    page,
+    screenshot,
+)
 from tests.factories import CategoryFactory, MoodFactory, ProductFactory, UserFactory
 
 

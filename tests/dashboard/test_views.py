@@ -220,3 +220,22 @@ def test_quiz_answers_panel(staff_client):
     assert "1 quiz completed" in html
     assert html.count('class="chart chart-bars"') == 2 + len(selectors.QUIZ_QUESTIONS)
     assert "(no answer)" in html  # the budget was not answered in this one
+
+
+def test_figures_survive_a_cache_that_stores_bytes(staff_client, settings, tmp_path):
+    # given the file cache (CACHE_DRIVER=file), which pickles what it stores
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    shop_with_orders(3)
+    first = staff_client.get(URL).context["data"]
+
+    with CaptureQueriesContext(connection) as second:
+        again = staff_client.get(URL).context["data"]
+
+    assert orders_queries(second.captured_queries) == []
+    assert again == first
+    assert again.revenue == first.revenue > 0

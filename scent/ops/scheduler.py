@@ -269,8 +269,8 @@ def work(
             run_due(schedule, now=due if due != tick else clock(), host=host)
         if ticks:
             last = tick
-        wait = 60 - clock().second - clock().microsecond / 1_000_000
-        stop.wait(max(wait, 0.05))
+        moment = clock()
+        stop.wait(max(60 - moment.second - moment.microsecond / 1_000_000, 0.05))
 
 
 def _site_is_down() -> bool:

@@ -12,10 +12,12 @@ import asyncio
 import contextlib
 import email
 import email.policy
+import fcntl
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -209,20 +211,24 @@ def redis_queue(settings):
     """QUEUE_CONNECTION=redis against the real Redis, in a database number of our own (7)."""
     import redis
 
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.fail("Redis is not running on 127.0.0.1:6379 (scripts/test-services starts it)")
-    client.flushdb()
-    settings.RQ_QUEUES = {
-        name: {"URL": REDIS_TEST_URL, "DEFAULT_TIMEOUT": 60} for name in settings.TASK_QUEUES
-    }
-    settings.TASKS = {
-        "default": {"BACKEND": "scent.ops.queue.rq.RQBackend", "QUEUES": settings.TASK_QUEUES}
-    }
-    try:
-        yield client
-    finally:
+    # One Redis database for every xdist worker: tests using it take turns through a file
+    # lock (xdist_group cannot do it: xdist 3.8's loadgroup does not work with pytest 9).
+    with Path(tempfile.gettempdir(), "scent-test-redis-queue-7.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        client = redis.Redis.from_url(REDIS_TEST_URL)
+        try:
+            client.ping()
+        except redis.exceptions.ConnectionError:
+            pytest.fail("Redis is not running on 127.0.0.1:6379 (scripts/test-services starts it)")
         client.flushdb()
-        client.close()
+        settings.RQ_QUEUES = {
+            name: {"URL": REDIS_TEST_URL, "DEFAULT_TIMEOUT": 60} for name in settings.TASK_QUEUES
+        }
+        settings.TASKS = {
+            "default": {"BACKEND": "scent.ops.queue.rq.RQBackend", "QUEUES": settings.TASK_QUEUES}
+        }
+        try:
+            yield client
+        finally:
+            client.flushdb()
+            client.close()

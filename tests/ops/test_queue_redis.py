@@ -22,7 +22,7 @@ pytestmark = [
     pytest.mark.redis,
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
-    # One Redis database for all xdist workers: these tests take turns.
+    # One Redis database for all xdist workers: the redis_queue fixture makes them take turns.
     pytest.mark.xdist_group("redis-queue"),
 ]
 

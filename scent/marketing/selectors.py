@@ -260,6 +260,10 @@ def wishlist_items(*, user) -> QuerySet[WishlistItem]:
     )
 
 
+def wishlist_product_ids(*, user) -> frozenset[int]:
+    return frozenset(WishlistItem.objects.filter(user=user).values_list("product_id", flat=True))
+
+
 # --- quiz ------------------------------------------------------------------------------------
 @dataclass(slots=True)
 class SavedQuiz:

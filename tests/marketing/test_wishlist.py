@@ -94,3 +94,49 @@ def test_wishlist_page_query_budget(client, shop, customer, django_assert_max_nu
         response = client.get("/account/wishlist/")
 
     assert response.content.decode().count('class="product-card"') == 4
+
+
+def test_cards_on_product_lists_have_a_heart_that_toggles(client, shop, customer):
+    client.force_login(customer)
+    client.post("/wishlist/add/", {"product_id": shop["lemon"].pk})
+
+    html = client.get("/products/").content.decode()
+
+    assert "Remove Lemon oil from your wishlist" in html
+    assert "Add Lavender oil to your wishlist" in html
+    category = client.get("/categories/candles/").content.decode()
+    assert "Add Rose candle to your wishlist" in category
+
+
+def test_a_guest_heart_leads_to_log_in(client, shop):
+    html = client.get("/products/").content.decode()
+    assert "Add Lavender oil to your wishlist" in html
+
+    response = client.post(
+        "/wishlist/add/", {"product_id": shop["lavender"].pk, "next": "/products/?sort=price_asc"}
+    )
+
+    assert response["Location"] == "/accounts/login/?next=/products/%3Fsort%3Dprice_asc"
+
+
+def test_home_cards_have_no_heart(client, shop, customer):
+    shop["lavender"].is_featured = True
+    shop["lavender"].save()
+    client.force_login(customer)
+
+    html = client.get("/").content.decode()
+
+    assert "Lavender oil" in html
+    assert "to your wishlist" not in html
+
+
+@pytest.mark.parametrize("url", ["/products/", "/categories/candles/"])
+def test_hearts_cost_one_query_for_a_signed_in_shopper(
+    client, shop, customer, url, django_assert_max_num_queries
+):
+    client.force_login(customer)
+
+    with django_assert_max_num_queries(10):
+        response = client.get(url)
+
+    assert response.status_code == 200

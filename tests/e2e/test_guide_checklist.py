@@ -20,21 +20,28 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.deploy.conftest import tls_cert  # noqa: F401 - the self-signed certificate fixture
-from tests.e2e.checklist_support import LiveShop, running_shop
-from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, browser  # noqa: F401 - shared fixtures
+from tests.e2e.checklist_support import CARD, LiveShop, first_link, running_shop, text_body
+from tests.e2e.conftest import browser  # noqa: F401 - shared fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("checklist")]
 
 PASSWORD = "lavender fields at dusk"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
+PATIENCE_MS = 30_000
 _shoppers = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
 def shop(tls_cert) -> Iterator[LiveShop]:
-    with running_shop(tls_cert) as live:
-        yield live
+    # Patience for a loaded machine (every page goes through nginx, gunicorn and SQLite):
+    # how long Playwright waits for a page or an element, never a timing that is asserted.
+    expect.set_options(timeout=PATIENCE_MS)
+    try:
+        with running_shop(tls_cert) as live:
+            yield live
+    finally:
+        expect.set_options(timeout=5_000)  # Playwright's default
 
 
 @pytest.fixture
@@ -51,8 +58,8 @@ def open_page(browser, shop) -> Iterator[Callable[..., Page]]:
             ignore_https_errors=True,  # the certificate is self-signed
             **options,
         )
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        context.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
+        context.set_default_timeout(PATIENCE_MS)
+        context.set_default_navigation_timeout(PATIENCE_MS)
         contexts.append(context)
         return context.new_page()
 
@@ -159,3 +166,90 @@ def test_search_filter_and_sort_the_catalogue(open_page, shop, shots):
     )
     assert broken == []
     shots(page, "product")
+
+
+# --- 3. cart, coupon, checkout with the test gateway, confirmation, account, e-mail ----------
+def add_to_cart(page: Page, slug: str, name: str) -> None:
+    page.goto(f"/products/{slug}/")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_text(f"Added {name} to your cart.")).to_be_visible()
+
+
+def test_buy_with_a_coupon_and_the_test_gateway_then_find_the_order_and_the_email(
+    open_page, shop, shots
+):
+    shop.shell(
+        "from scent.checkout.models import Coupon; "
+        "Coupon.objects.create(code='calm10', kind='percent', value=10, "
+        "description='10% off for the checklist')"
+    )
+    page = open_page()
+    email = new_email("ada")
+    register(page, email)
+
+    add_to_cart(page, "lavender-essential-oil", "Lavender Essential Oil")  # $12.50
+    add_to_cart(page, "lavender-vetiver-candle", "Lavender & Vetiver Candle")  # $28.00
+    page.goto("/cart/")
+    expect(page.locator("[data-subtotal]")).to_have_text("$40.50")
+    shots(page, "cart")
+
+    page.get_by_role("link", name="Check out").click()
+    expect(page.get_by_label("E-mail address")).to_have_value(email)
+    page.get_by_role("button", name="Continue to address").click()
+    page.get_by_label("Full name").fill("Ada Lovelace")
+    page.get_by_label("Address line 1").fill("12 Lavender Lane")
+    page.get_by_label("City").fill("Bath")
+    page.get_by_label("Postal code").fill("BA1 1AA")
+    page.get_by_label("Country").select_option("GB")
+    shots(page, "checkout-address")
+    page.get_by_role("button", name="Continue to delivery").click()
+    page.get_by_role("radio", name=re.compile("^Standard delivery")).check()
+    page.get_by_role("button", name="Continue").click()
+
+    # A wrong code is explained; the right one (any case) takes 10% off the goods.
+    page.get_by_label("Coupon code").fill("CALM100")
+    page.get_by_role("button", name="Apply coupon").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    shots(page, "checkout-coupon-error")
+    page.get_by_label("Coupon code").fill("calm10")
+    page.get_by_role("button", name="Apply coupon").click()
+    # Applied, the review comes next.
+    expect(page.get_by_role("status").get_by_text("Coupon CALM10 applied.")).to_be_visible()
+    expect(page.get_by_role("region", name="Review your order")).to_be_visible()
+    expect(page.locator('[data-total="discount"]')).to_have_text("\N{MINUS SIGN}$4.05")
+    # 40.50 - 4.05 + 4.95 standard delivery
+    expect(page.locator('[data-total="total"]')).to_have_text("$41.40")
+    shots(page, "checkout-review")
+    page.get_by_role("button", name="Place order and pay $41.40").click()
+
+    expect(page.get_by_text("Test payments — no real money").first).to_be_visible()
+    page.get_by_label("Card number").fill(CARD)
+    page.get_by_label("Expiry (MM/YY)").fill("12/39")
+    page.get_by_label("CVC").fill("123")
+    shots(page, "pay")
+    page.get_by_role("button", name="Pay $41.40").click()
+
+    page.wait_for_url(re.compile(r"/orders/TS-\w+/confirmation/$"))
+    expect(page.get_by_role("heading", name="Thank you for your order")).to_be_visible()
+    number = page.locator("[data-order-number]").first.inner_text()
+    expect(page.locator("[data-cart-count]").first).to_have_text("0")
+    shots(page, "confirmation")
+
+    page.goto("/account/orders/")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=number))
+    expect(row).to_contain_text("Paid")
+    expect(row).to_contain_text("$41.40")
+    shots(page, "account-orders")
+    row.get_by_role("link", name=number).click()
+    expect(page.get_by_text("Lavender Essential Oil").first).to_be_visible()
+    expect(page.get_by_text("Lavender & Vetiver Candle").first).to_be_visible()
+    shots(page, "account-order")
+
+    # The worker delivers the confirmation through SMTP.
+    message = shop.mail_to(email, f"Thank you for your order {number}")
+    text = text_body(message)
+    assert "1 x Lavender Essential Oil" in text and "1 x Lavender & Vetiver Candle" in text
+    assert "Discount (CALM10): -$4.05" in text
+    assert "Total: $41.40" in text
+    assert first_link(message, rf"/orders/{number}/").startswith(shop.url)
+    assert len([m for m in shop.messages_to(email) if number in str(m["Subject"])]) == 1

@@ -198,9 +198,10 @@ def offset_spans(start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> list[Sp
 def local_date(field_name: str, spans: list[Span]) -> Expression:
     """The local calendar date of a datetime column, computed in the database.
 
-    The offset is added in SQL and the date taken in UTC (TruncDate), one fixed offset per span:
-    this needs no time zone tables in the database (MariaDB and MySQL have none unless
-    loaded, and then CONVERT_TZ gives NULL) and is right across daylight saving changes.
+    One fixed offset per span, added in SQL, then the date taken in UTC (TruncDate): right
+    across daylight saving changes, and no time zone tables needed in the database
+    (MariaDB and MySQL have none unless loaded, and without them TruncDate in a named
+    zone gives NULL there).
     """
 
     def date_at(offset: dt.timedelta) -> Expression:

@@ -8,7 +8,7 @@ from functools import partial
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from scent.core.money import format_money
 from scent.dashboard import selectors
@@ -105,6 +105,13 @@ def _charts(data: selectors.Dashboard) -> dict:
     return charts
 
 
+def _admin_url(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # that admin is not registered
+        return ""
+
+
 def sales_dashboard(request: HttpRequest) -> HttpResponse:
     """Revenue, orders, best sellers, low stock, sign-ups and quiz answers for 30 or 90 days."""
     raw = request.GET.get("days", str(selectors.DEFAULT_RANGE))
@@ -126,6 +133,7 @@ def sales_dashboard(request: HttpRequest) -> HttpResponse:
         "kept_statuses": ", ".join(s.label for s in selectors.KEPT_PAYMENT),
         "received_statuses": ", ".join(s.label for s in selectors.RECEIVED_PAYMENT),
         "product_list_url": reverse("admin:catalog_product_changelist"),
+        "quiz_list_url": _admin_url("admin:marketing_quizresult_changelist"),
         "cache_seconds": selectors.CACHE_SECONDS,
     }
     return TemplateResponse(request, "dashboard/dashboard.html", context)

@@ -218,6 +218,7 @@ def test_quiz_answers_panel(staff_client):
 
     assert ">Scent quiz answers</h2>" in html
     assert "1 quiz completed" in html
+    assert reverse("admin:marketing_quizresult_changelist") in html
     assert html.count('class="chart chart-bars"') == 2 + len(selectors.QUIZ_QUESTIONS)
     assert "(no answer)" in html  # the budget was not answered in this one
 

@@ -277,3 +277,28 @@ def test_quiz_panel_is_left_out_without_the_marketing_app(settings):
 def test_only_30_or_90_days():
     with pytest.raises(ValueError, match="30 or 90"):
         selectors.dashboard(days=7)
+
+
+@pytest.mark.parametrize(
+    ("zone", "changes"),
+    [
+        ("UTC", []),
+        ("Asia/Kolkata", []),
+        ("Europe/London", [utc(2026, 3, 29, 1), utc(2026, 10, 25, 1)]),
+        ("America/New_York", [utc(2026, 3, 8, 7), utc(2026, 11, 1, 6)]),
+        ("Australia/Lord_Howe", [utc(2026, 4, 4, 15), utc(2026, 10, 3, 15, 30)]),  # 30 min
+    ],
+)
+def test_offset_spans_split_the_range_where_the_clocks_change(zone, changes):
+    tz = ZoneInfo(zone)
+    since, until = selectors.day_bounds(dt.date(2026, 1, 1), dt.date(2026, 12, 31), tz)
+
+    spans = selectors.offset_spans(since, until, tz)
+
+    assert [s.start for s in spans[1:]] == changes
+    assert spans[0].start == since
+    assert spans[-1].end == until
+    for span in spans:
+        assert span.offset == span.start.astimezone(tz).utcoffset()
+        last = span.end - dt.timedelta(seconds=1)
+        assert last.astimezone(tz).utcoffset() == span.offset

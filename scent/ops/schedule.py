@@ -13,6 +13,7 @@ jobs are skipped in maintenance mode unless `even_in_maintenance=True`.
 
 from scent.cart.tasks import prune_guest_carts
 from scent.ops import tasks
+from scent.ops.backups import scheduled_backup
 from scent.ops.scheduler import HEARTBEAT_JOB, Schedule
 from scent.orders.tasks import release_expired
 
@@ -31,6 +32,12 @@ schedule.call(
     name="queue:prune",
     even_in_maintenance=True,
     description="Delete finished job results (1 day) and failed ones (7 days).",
+)
+schedule.job(
+    scheduled_backup,
+    cron="0 2 * * *",
+    name="backup:daily",
+    description="Back up the database and media (scent backup), then apply the retention.",
 )
 schedule.command(
     "clearsessions",

@@ -194,3 +194,25 @@ def test_health_command_prints_json_and_exits_1_when_unhealthy(settings):
 
 def test_post_is_not_allowed(client):
     assert client.post("/health").status_code == 405
+
+
+def test_scheduler_heartbeat(client, settings):
+    from scent.ops.models import ScheduleRun
+
+    settings.HEALTH_SKIP = []
+    # given a scheduler that has never run, /health fails
+    response = details(client)
+    assert response.status_code == 503
+    assert response.json()["checks"]["scheduler"]["error"] == "the scheduler has never run"
+    # when the real scheduler runs its minute (the heartbeat job is due every minute)
+    call_command("schedule", "run", stdout=StringIO(), stderr=StringIO())
+    scheduler = details(client).json()["checks"]["scheduler"]
+    assert scheduler["status"] == "ok"
+    assert scheduler["age_seconds"] < settings.HEALTH_SCHEDULER_MAX_AGE
+    # when the scheduler then stops beating for 10 minutes, /health fails again
+    ScheduleRun.objects.filter(job="heartbeat").update(
+        finished_at=timezone.now() - timedelta(minutes=10)
+    )
+    response = details(client)
+    assert response.status_code == 503
+    assert "no heartbeat for" in response.json()["checks"]["scheduler"]["error"]

@@ -564,46 +564,6 @@ DBBACKUP_CONNECTORS = (
 )
 DBBACKUP_SEND_EMAIL = False
 
-# --- Backups (scent backup / backup list / restore; django-dbbackup connectors) ---
-BACKUP_DISK = get_choice("BACKUP_DISK", "local", ("local", "s3"))
-BACKUP_PATH = Path(get_str("BACKUP_PATH", str(STORAGE_DIR / "backups")))
-BACKUP_NAME = get_str("BACKUP_NAME", "scent").lower()
-BACKUP_PASSPHRASE = get_str("BACKUP_PASSPHRASE")  # set it to encrypt backups (AES-256-GCM)
-BACKUP_KEEP_DAILY = get_int("BACKUP_KEEP_DAILY", 7)
-BACKUP_KEEP_WEEKLY = get_int("BACKUP_KEEP_WEEKLY", 4)
-BACKUP_TMP_DIR = get_str("BACKUP_TMP_DIR") or None
-if BACKUP_DISK == "s3":
-    STORAGES["dbbackup"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "access_key": get_str("BACKUP_AWS_ACCESS_KEY_ID") or get_str("AWS_ACCESS_KEY_ID"),
-            "secret_key": get_str("BACKUP_AWS_SECRET_ACCESS_KEY")
-            or get_str("AWS_SECRET_ACCESS_KEY"),
-            "region_name": get_str("AWS_DEFAULT_REGION", "auto"),
-            "bucket_name": get_str("BACKUP_AWS_BUCKET")
-            or get_str("AWS_BUCKET")
-            or get_str("BUCKET_NAME"),
-            "endpoint_url": get_str("AWS_ENDPOINT_URL_S3") or get_str("AWS_ENDPOINT") or None,
-            "addressing_style": "path" if get_bool("AWS_USE_PATH_STYLE_ENDPOINT", False) else None,
-            "location": get_str("BACKUP_S3_PREFIX", "backups"),
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
-else:
-    STORAGES["dbbackup"] = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": BACKUP_PATH, "file_permissions_mode": 0o600},
-    }
-# A consistent InnoDB snapshot without locking the shop's tables during the dump.
-DBBACKUP_CONNECTORS = (
-    {"default": {"DUMP_SUFFIX": "--single-transaction --default-character-set=utf8mb4"}}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql"
-    else {}
-)
-DBBACKUP_SEND_EMAIL = False
-
 # --- Shop ----------------------------------------------------------------------
 SHOP_PRODUCTS_PER_PAGE = get_int("SHOP_PRODUCTS_PER_PAGE", 12)
 SHOP_LOW_STOCK_THRESHOLD = get_int("SHOP_LOW_STOCK_THRESHOLD", 5)

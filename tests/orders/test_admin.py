@@ -227,3 +227,16 @@ def test_order_actions_need_staff(client, lavender):
     assert response.status_code == 302  # to the admin login
     order.refresh_from_db()
     assert order.status == OrderStatus.PENDING
+
+
+@pytest.mark.parametrize("orders", [2, 12])
+def test_the_order_list_uses_a_fixed_number_of_queries(
+    staff_client, lavender, orders, django_assert_max_num_queries
+):
+    lavender.stock_quantity = 100
+    lavender.save()
+    for i in range(orders):
+        services.place_order(checkout=make_checkout([(lavender, 1)], email=f"c{i}@example.com"))
+
+    with django_assert_max_num_queries(12):
+        assert staff_client.get(CHANGELIST).status_code == 200

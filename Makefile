@@ -13,7 +13,7 @@ PYTHON ?= $(shell for v in 3.13 3.12; do \
 PORT ?= 8000
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install run serve seed test test-sqlite test-mariadb test-postgres lint format services clean lock
+.PHONY: help install run seed test test-sqlite test-mariadb test-postgres lint format clean lock storage
 
 help:
 	@echo "make run    - install, migrate, seed demo data and serve on http://127.0.0.1:$(PORT) (web + worker + scheduler)"
@@ -52,10 +52,29 @@ run: install storage
 seed: install storage
 	$(BIN)/scent seed
 
+# The suite runs whole on SQLite (browser and deployment tests included), again on MariaDB
+# (the guide's production database; everything that touches the database), and the
+# database-specific tests (row locks, concurrent buyers, queue workers, date grouping) on
+# PostgreSQL too.
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadgroup
+PG_TESTS := tests/orders/test_concurrency.py tests/cart/test_concurrency.py \
+	tests/payments/test_concurrency.py tests/accounts/test_services.py tests/ops/test_queue.py \
+	tests/ops/test_worker.py tests/ops/test_scheduler_processes.py tests/dashboard/test_selectors.py
+
 test: $(VENV)/.installed-mysql
 	@scripts/test-services
-	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadgroup $(PYTEST_ARGS)
-	DB_CONNECTION=mariadb $(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadgroup -m "not browser" $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-sqlite test-mariadb test-postgres
+
+test-sqlite:
+	$(PYTEST) $(PYTEST_ARGS)
+
+test-mariadb:
+	DB_CONNECTION=mariadb DB_DATABASE=the_scent $(PYTEST) -m "not browser" \
+	  --ignore=tests/deploy --ignore=tests/e2e $(PYTEST_ARGS)
+
+test-postgres:
+	DB_CONNECTION=pgsql DB_USERNAME=postgres DB_DATABASE=the_scent $(PYTEST) -m "not browser" \
+	  $(PG_TESTS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -36,6 +36,7 @@ def test_quiz_to_recommendation_to_cart(page, shop, screenshot, assert_accessibl
     page.get_by_role("button", name="Next").click()
     page.get_by_label("Citrus").check()
     page.get_by_role("button", name="Next").click()
+    page.wait_for_url(re.compile(r"/quiz/intensity/$"))
     page.go_back()  # the browser's back button returns to the previous answer
     page.wait_for_url(re.compile(r"/quiz/family/$"))
     assert page.get_by_label("Citrus").is_checked()
@@ -101,3 +102,43 @@ def test_newsletter_double_opt_in_by_the_emailed_link(page, shop, mail_at_commit
     assert page.get_by_text("ada@example.com").first.is_visible()
     assert Subscriber.objects.get().status == "confirmed"
     screenshot(page, "newsletter-confirmed-1280")
+
+
+def test_buyer_reviews_and_keeps_a_wishlist(page, shop, customer, screenshot, assert_accessible):
+    from scent.marketing import services
+    from scent.marketing.models import Review
+    from tests.marketing.conftest import buy
+
+    buy(customer, shop["lavender"])
+    page.goto("/accounts/login/?next=/products/lavender-oil/")
+    page.get_by_label("E-mail").fill(customer.email)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/products/lavender-oil/$"))
+
+    page.get_by_role("button", name="Add to wishlist").click()
+    assert page.get_by_role("button", name="On your wishlist (remove)").is_visible()
+    page.get_by_role("link", name="Write a review").click()
+    page.get_by_label("4 stars").check()
+    page.get_by_label("Title (optional)").fill("Calm nights")
+    page.get_by_label("Your review").fill("Two drops on the pillow and I sleep through.")
+    page.get_by_role("button", name="Send review").click()
+    assert page.get_by_text("Your review will appear once our team has read it").is_visible()
+
+    services.reviews_moderate(reviews=Review.objects.all(), status="approved")
+    page.reload()
+    reviews = page.locator("#reviews")
+    assert "4.0 out of 5" in reviews.inner_text()
+    assert reviews.get_by_role("heading", name="Calm nights").is_visible()
+    assert reviews.get_by_text("Ada L.").is_visible()
+    assert_accessible(page)
+    screenshot(page, "product-with-reviews-1280")
+
+    page.goto("/products/")
+    assert page.get_by_role("button", name="Remove Lavender oil from your wishlist").is_visible()
+    page.get_by_role("button", name="Add Lemon oil to your wishlist").click()
+    screenshot(page, "product-list-hearts-1280", full_page=False)
+    page.goto("/account/wishlist/")
+    assert page.locator(".product-card").count() == 2
+    assert_accessible(page)
+    screenshot(page, "account-wishlist-1280")

@@ -318,3 +318,15 @@ def test_worker_status_reports_live_workers():
     _worker("a", seen_ago=timedelta(seconds=1))
     _worker("b", seen_ago=timedelta(minutes=10))
     assert database.status()["workers"] == 1
+
+
+def test_worker_stops_after_max_tasks(tmp_path):
+    out = str(tmp_path / "out")
+    for text in ("one", "two"):
+        jobs.record.enqueue(out, text)
+
+    worker = Worker(queue_names=["default"], interval=0.01, max_tasks=1)
+    worker.run()
+
+    assert jobs.lines(out) == ["one"]
+    assert DBTaskResult.objects.filter(status="READY").count() == 1

@@ -15,6 +15,7 @@ from django.tasks.signals import task_enqueued
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from scent.core.emails import queue_email, render_email
+from scent.ops import maintenance
 from tests.ops import jobs
 from tests.ops.conftest import REDIS_TEST_URL, wait_until
 
@@ -196,3 +197,21 @@ def test_job_of_a_killed_redis_worker_runs_again(redis_queue, scent_process, tmp
     assert finished.attempts == 2
     lines = jobs.lines(out)
     assert lines[0].startswith("start attempt=1") and lines[-1].startswith("done attempt=2")
+
+
+def test_redis_worker_pauses_in_maintenance_mode_unless_forced(
+    redis_queue, scent_process, settings, tmp_path
+):
+    settings.MAINTENANCE_DRIVER = "database"
+    out = str(tmp_path / "out")
+    jobs.record.enqueue(out, "hello")
+    maintenance.go_down()
+
+    code, output = scent_process.run("worker", "--once", env=REDIS_ENV)
+    assert code == 0, output
+    assert jobs.lines(out) == []
+    assert queue().count == 1
+
+    code, output = scent_process.run("worker", "--once", "--force", env=REDIS_ENV)
+    assert code == 0, output
+    assert jobs.lines(out) == ["hello"]

@@ -25,7 +25,8 @@ Anything failing before the switch leaves the live site untouched and removes th
 half-built release. Migrations run before the switch, so they must not break the release
 still serving (add columns before using them, drop them a release later).
 
-This script needs only Python 3.11+ and git (for --repo): it runs before the app exists.
+This script needs only Python 3.12+ (as the shop does) and git (for --repo): it runs
+before the app exists, with nothing but the standard library.
 """
 
 from __future__ import annotations

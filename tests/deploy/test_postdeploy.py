@@ -20,8 +20,9 @@ from tests.deploy.conftest import Nginx, make_site
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("deploy")]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shop(tls_cert):
+    # Session scope: built once per test process, even when xdist interleaves modules.
     nginx = Nginx(root=None, cert_dir=tls_cert)
     site = make_site(tls_cert, nginx.https_port)
     nginx.root = site.root

@@ -180,8 +180,10 @@ def test_keeps_n_releases_and_refuses_concurrent_or_broken_deploys(tls_cert):
         site.release("deploy", "--repo", str(REPO), "--ref", "HEAD", "--python", sys.executable,
                      "--keep", "2")  # fmt: skip
         assert (site.root / "repo" / "HEAD").is_file()
-        head = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True
+        head = subprocess.run(  # the commit the mirror was made at
+            ["git", "-C", str(site.root / "repo"), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         assert (site.root / "current" / "REVISION").read_text().strip().endswith(head[:12])
         releases = sorted(p.name for p in (site.root / "releases").iterdir())

@@ -39,6 +39,7 @@ class Load:
     ok: int = 0
     failures: list[str] = field(default_factory=list)
     versions: list[str] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)  # per request, for the report only
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -71,6 +72,7 @@ class Load:
         while not self._stop.is_set():
             path = "/version" if (i + n) % 2 else "/up"
             i += 1
+            started = time.monotonic()
             try:
                 conn.request("GET", path)
                 response = conn.getresponse()
@@ -79,6 +81,7 @@ class Load:
                     raise RuntimeError(f"{path}: HTTP {response.status} {body[:200]!r}")
                 with self._lock:
                     self.ok += 1
+                    self.seconds.append(time.monotonic() - started)
                     if path == "/version":
                         self.versions.append(json.loads(body)["version"])
             except Exception as exc:  # every failure counts, whatever its kind
@@ -149,6 +152,8 @@ def test_switching_releases_under_load_drops_no_request(served):
         "requests_while_deploying_b": during_deploy,
         "deploy_b_seconds": round(deploy_seconds, 1),
         "versions_seen": sorted(set(load.versions)),
+        "slowest_request_ms": round(max(load.seconds) * 1000),
+        "p99_ms": round(sorted(load.seconds)[int(len(load.seconds) * 0.99)] * 1000, 1),
         "first_failures": load.failures[:10],
     }
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

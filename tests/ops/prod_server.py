@@ -41,6 +41,7 @@ def production_env(tmp: Path, **extra: str) -> dict[str, str]:
             "APP_ENV_FILE": str(tmp / "no.env"),
             "ALLOW_TEST_GATEWAY": "true",
             "STATIC_MANIFEST": "false",
+            "STATIC_ROOT": str(tmp / "static"),
             "DB_CONNECTION": "sqlite",
             "DB_DATABASE": str(tmp / "shop.sqlite3"),
             "STORAGE_PATH": str(tmp / "storage"),
@@ -73,34 +74,18 @@ def scent(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Com
 
 
 class ProdShop:
-    def __init__(self, tmp: Path, **extra_env: str) -> None:
+    def __init__(self, tmp: Path, *, collectstatic: bool = False, **extra_env: str) -> None:
         self.tmp = tmp
         self.env = production_env(tmp, **extra_env)
         scent(self.env, "migrate", "--noinput")
-        # gunicorn's own lines (boot, workers) in the app's format, as the image configures.
-        log_config = tmp / "gunicorn-logging.json"
-        from scent.core.logging import gunicorn_logconfig_dict
-
-        saved = {k: os.environ.get(k) for k in ("APP_ENV", "LOG_FORMAT", "LOG_LEVEL")}
-        os.environ.update(
-            {k: self.env[k] for k in ("APP_ENV", "LOG_LEVEL")} | {"LOG_FORMAT": "json"}
-        )
-        try:
-            log_config.write_text(json.dumps(gunicorn_logconfig_dict()))
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+        if collectstatic:
+            scent(self.env, "collectstatic", "--noinput", "-v0")
         self.lines: list[str] = []
         self.process = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
                 "--config",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "--log-config-json",
-                str(log_config),
+                str(ROOT / "deploy" / "gunicorn.conf.py"),  # its logconfig_dict: JSON lines
                 "scent.wsgi",
             ],
             env=self.env,

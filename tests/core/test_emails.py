@@ -157,3 +157,72 @@ def test_unreachable_server_is_retried_until_it_answers(settings, smtp_server): 
     assert result.status == "SUCCESSFUL"
     assert result.attempts == 2
     assert len(smtp_server.messages) == 1
+
+
+def test_log_mailer_writes_the_message_to_the_log(settings, caplog):
+    settings.MAILERS = {"default": {"BACKEND": "scent.core.mail.LogEmailBackend"}}
+    queue_email(to=["ada@example.com"], template="password_reset", context=RESET)
+
+    with caplog.at_level("INFO", logger="scent.mail"):
+        work_off()
+
+    [record] = [r for r in caplog.records if r.name == "scent.mail"]
+    assert "to=ada@example.com" in record.getMessage()
+    assert "https://shop.test/account/reset/abc/" in record.mail_body
+
+
+MAILER_PROBE = """
+import importlib, json, os
+import scent.settings as s
+out = {}
+for mailer, extra in [
+    ("smtp", {"MAIL_ENCRYPTION": "ssl"}),
+    ("smtp", {"MAIL_ENCRYPTION": "tls", "MAIL_USERNAME": "u", "MAIL_PASSWORD": "p"}),
+    ("log", {}), ("console", {}), ("file", {}), ("array", {}),
+    ("mailgun", {"MAILGUN_DOMAIN": "mg.shop.test", "MAILGUN_SECRET": "key-1"}),
+    ("ses", {}), ("postmark", {}), ("sendgrid", {}), ("resend", {}),
+]:
+    os.environ.update({"MAIL_MAILER": mailer, **extra})
+    importlib.reload(s)
+    out[mailer + extra.get("MAIL_ENCRYPTION", "")] = {
+        "backend": s.MAILERS["default"]["BACKEND"],
+        "options": {k: str(v) for k, v in s.MAILERS["default"]["OPTIONS"].items()},
+        "from": s.DEFAULT_FROM_EMAIL,
+        "mailgun_domain": s.ANYMAIL["MAILGUN_SENDER_DOMAIN"],
+    }
+print(json.dumps(out))
+"""
+
+
+def test_mail_mailer_chooses_the_backend_like_laravel(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "MAILGUN_"))}
+    env.update(
+        {
+            "MAIL_FROM_ADDRESS": "hello@shop.test",
+            "MAIL_FROM_NAME": "The Scent",
+            "STORAGE_PATH": str(tmp_path),
+        }
+    )
+    probe = subprocess.run(
+        [sys.executable, "-c", MAILER_PROBE], env=env, capture_output=True, text=True, check=True
+    )
+    mailers = json.loads(probe.stdout.strip().splitlines()[-1])
+
+    assert mailers["smtpssl"]["options"]["port"] == "465"
+    assert mailers["smtpssl"]["options"]["use_ssl"] == "True"
+    assert mailers["smtptls"]["options"]["port"] == "587"
+    assert mailers["smtptls"]["options"]["use_tls"] == "True"
+    assert mailers["smtptls"]["options"]["username"] == "u"
+    assert mailers["log"]["backend"] == "scent.core.mail.LogEmailBackend"
+    assert mailers["file"]["options"]["file_path"] == str(tmp_path / "mail")
+    assert mailers["array"]["backend"] == "django.core.mail.backends.locmem.EmailBackend"
+    assert mailers["mailgun"]["backend"] == "anymail.backends.mailgun.EmailBackend"
+    assert mailers["mailgun"]["mailgun_domain"] == "mg.shop.test"
+    assert mailers["ses"]["backend"] == "anymail.backends.amazon_ses.EmailBackend"
+    assert mailers["postmark"]["backend"] == "anymail.backends.postmark.EmailBackend"
+    assert mailers["log"]["from"] == "The Scent <hello@shop.test>"

@@ -164,6 +164,8 @@ def test_queue_retry_all_and_bad_input(tmp_path, capsys):
         call_command("queue", "retry", "nonsense")
     with pytest.raises(CommandError, match="ids of failed jobs, or --all"):
         call_command("queue", "retry")
+    with pytest.raises(CommandError, match="unknown queue nope"):
+        call_command("queue", "retry", "--all", "--queue", "nope")
     with pytest.raises(CommandError, match="not failed jobs"):
         call_command("queue", "retry", "7c9e6679-7425-40de-944b-e07fc1f90ae7")
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from scent.ops.queue import QueueError, backend_kind, prune_results, retry_failed, status
@@ -52,6 +53,10 @@ class Command(BaseCommand):
     def _retry(self, options: dict) -> None:
         if options["all"] == bool(options["ids"]):
             raise CommandError("give the ids of failed jobs, or --all (not both).")
+        if options["queue"] and options["queue"] not in settings.TASK_QUEUES:
+            raise CommandError(
+                f"unknown queue {options['queue']}; the queues are: {', '.join(settings.TASK_QUEUES)}"
+            )
         count = retry_failed(ids=None if options["all"] else options["ids"], queue=options["queue"])
         if options["ids"] and count < len(options["ids"]):
             raise CommandError(

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
-    BooleanField,
     Case,
     Exists,
     ExpressionWrapper,
@@ -20,6 +20,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    Subquery,
     Value,
     When,
 )
@@ -179,16 +180,6 @@ class Recommendations:
         return [r.product for r in self.items]
 
 
-def _match(condition: Q) -> Case:
-    return Case(
-        When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
-    )
-
-
-def _as_int(name: str) -> Case:
-    return Case(When(**{name: True}, then=Value(1)), default=Value(0), output_field=IntegerField())
-
-
 def max_price(budget: str, currency: str | None = None) -> int | None:
     if budget == ANY:
         return None
@@ -196,71 +187,105 @@ def max_price(budget: str, currency: str | None = None) -> int | None:
     return int(budget) * 10 ** exponent(currency)
 
 
-def recommend(*, answers: dict[str, str], limit: int = RECOMMENDATIONS) -> Recommendations:
-    """Best-matching active products for complete quiz `answers` (3 queries at most)."""
-    mood = Mood.objects.filter(slug=answers["mood"]).first()
-    budget = max_price(answers["budget"])
-    qs = Product.objects.active().annotate(
-        m_mood=Exists(
+RANKING_CACHE_SECONDS = 60
+
+
+def rank(*, answers: dict[str, str], limit: int = RECOMMENDATIONS) -> list[int]:
+    """Ids of the best-matching active products, in-stock first; one query, cached a minute.
+
+    Products within the budget are ranked by how many answers they match (weighted);
+    when none fits the budget, the closest matches at any price are returned.
+    The answer space is small (a few thousand combinations), so the cache saves the
+    scan of a large catalogue for most shoppers.
+    """
+    key = "quiz:rank:" + ":".join(answers[step] for step in STEPS) + f":{limit}"
+    return cache.get_or_set(key, lambda: _rank(answers, limit), RANKING_CACHE_SECONDS)
+
+
+def _rank(answers: dict[str, str], limit: int) -> list[int]:
+    conditions = {
+        "mood": Exists(
             Product.moods.through.objects.filter(
-                product_id=OuterRef("pk"), mood__slug=answers["mood"]
+                product_id=OuterRef("pk"),
+                # An uncorrelated subquery: the mood is looked up once, not per product.
+                mood_id=Subquery(Mood.objects.filter(slug=answers["mood"]).values("pk")[:1]),
             )
         ),
-        m_family=_match(Q(scent_family=answers["family"]))
-        if answers["family"] != ANY
-        else Value(False, output_field=BooleanField()),
-        m_format=_match(Q(category__slug__icontains=FORMATS[answers["format"]][1]))
+        "family": Q(scent_family=answers["family"]) if answers["family"] != ANY else None,
+        "format": Q(category__slug__icontains=FORMATS[answers["format"]][1])
         if answers["format"] != ANY
-        else Value(False, output_field=BooleanField()),
-        m_intensity=_match(Q(scent_family__in=INTENSITY_FAMILIES[answers["intensity"]]))
+        else None,
+        "intensity": Q(scent_family__in=INTENSITY_FAMILIES[answers["intensity"]])
         if answers["intensity"] in INTENSITY_FAMILIES
-        else Value(False, output_field=BooleanField()),
-        available=_match(Q(stock_quantity__gt=0)),
+        else None,
+    }
+    score = sum(
+        (
+            Case(When(condition, then=Value(WEIGHTS[name])), default=Value(0))
+            for name, condition in conditions.items()
+            if condition is not None
+        ),
+        start=Value(0),
     )
-    qs = qs.annotate(
-        score=ExpressionWrapper(
-            sum(
-                (
-                    _as_int(f"m_{name}") * Value(weight)
-                    for name, weight in WEIGHTS.items()
-                    if not (name in ("family", "format") and answers[name] == ANY)
-                ),
-                start=Value(0),
+    qs = (
+        Product.objects.active()
+        .annotate(
+            available=Case(
+                When(stock_quantity__gt=0, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
             ),
-            output_field=IntegerField(),
+            score=ExpressionWrapper(score, output_field=IntegerField()),
         )
-    ).order_by(F("available").desc(), F("score").desc(), F("is_featured").desc(), "price", "pk")
-    qs = qs.select_related("category").prefetch_related(
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+        .order_by(F("available").desc(), F("score").desc(), F("is_featured").desc(), "price", "pk")
+        .values_list("pk", flat=True)
     )
-    over_budget = False
-    products = list(qs.filter(price__lte=budget)[:limit]) if budget is not None else []
-    if budget is None or not products:
-        over_budget = budget is not None
-        products = list(qs[:limit])
+    budget = max_price(answers["budget"])
+    ids = list(qs.filter(price__lte=budget)[:limit]) if budget is not None else []
+    return ids or list(qs[:limit])
+
+
+def recommend(*, answers: dict[str, str], limit: int = RECOMMENDATIONS) -> Recommendations:
+    """The best matches for complete quiz `answers`, each with why it matches."""
+    return recommendations_for(answers=answers, product_ids=rank(answers=answers, limit=limit))
+
+
+def recommendations_for(*, answers: dict[str, str], product_ids: list[int]) -> Recommendations:
+    """`product_ids` (still active ones, in that order) with their reasons; three queries."""
+    products = (
+        Product.objects.active()
+        .filter(pk__in=product_ids)
+        .select_related("category")
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            "moods",
+        )
+        .in_bulk()
+        if product_ids
+        else {}
+    )
+    ordered = [products[pk] for pk in product_ids if pk in products]
+    budget = max_price(answers["budget"])
+    over_budget = budget is not None and bool(ordered) and all(p.price > budget for p in ordered)
     return Recommendations(
-        items=[
-            Recommendation(product, _reasons(product, answers, mood, budget, over_budget))
-            for product in products
-        ],
-        over_budget=bool(products) and over_budget,
+        items=[Recommendation(p, _reasons(p, answers, budget)) for p in ordered],
+        over_budget=over_budget,
     )
 
 
-def _reasons(
-    product: Product, answers: dict[str, str], mood: Mood | None, budget: int | None, over: bool
-) -> list[str]:
+def _reasons(product: Product, answers: dict[str, str], budget: int | None) -> list[str]:
     """Up to three short reasons, most telling first, e.g. Calming · Floral like you asked."""
     reasons = []
-    if product.m_mood and mood is not None:
+    mood = next((m for m in product.moods.all() if m.slug == answers["mood"]), None)
+    if mood is not None:
         reasons.append(MOOD_REASONS.get(mood.slug, f"Good for {mood.name.lower()}"))
-    if product.m_family:
+    if answers["family"] != ANY and product.scent_family == answers["family"]:
         reasons.append(f"{product.get_scent_family_display()} like you asked")
-    if product.m_format:
+    if answers["format"] != ANY and FORMATS[answers["format"]][1] in product.category.slug:
         reasons.append(f"{FORMATS[answers['format']][0]}, as you chose")
-    if budget is not None and not over and product.price <= budget:
+    if budget is not None and product.price <= budget:
         reasons.append(budget_label(int(answers["budget"]), product.currency))
-    if product.m_intensity:
+    if product.scent_family in INTENSITY_FAMILIES.get(answers["intensity"], ()):
         reasons.append(INTENSITY_REASONS[answers["intensity"]])
     if not reasons:
         reasons.append("A customer favourite" if product.is_featured else "Worth a try")

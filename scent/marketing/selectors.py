@@ -271,6 +271,10 @@ class SavedQuiz:
     products: list[Product]
 
 
+def quiz_result(*, pk: int) -> QuizResult | None:
+    return QuizResult.objects.filter(pk=pk).first()
+
+
 def quiz_results_for_user(*, user, limit: int = 3) -> list[SavedQuiz]:
     """The user's latest quiz results with their recommended products; two queries."""
     if not getattr(user, "is_authenticated", False):

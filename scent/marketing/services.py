@@ -47,14 +47,12 @@ def _absolute(path: str) -> str:
 
 
 # --- quiz ------------------------------------------------------------------------------------
-def quiz_result_save(
-    *, user, answers: dict[str, str], recommendations: Recommendations
-) -> QuizResult:
+def quiz_result_save(*, user, answers: dict[str, str], product_ids: list[int]) -> QuizResult:
     """Record a completed quiz (for the statistics, and the account of a signed-in user)."""
     return QuizResult.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
         answers=answers,
-        product_ids=[p.pk for p in recommendations.products],
+        product_ids=list(product_ids),
     )
 
 

@@ -17,7 +17,14 @@ from scent.catalog import selectors as catalog_selectors
 from scent.catalog.models import Product
 from scent.marketing import selectors, services
 from scent.marketing.forms import EmailForm, QuizQuickForm, QuizStepForm, ReviewForm
-from scent.marketing.quiz import STEPS, QuizError, clean_answers, questions, recommend
+from scent.marketing.quiz import (
+    STEPS,
+    QuizError,
+    clean_answers,
+    questions,
+    rank,
+    recommendations_for,
+)
 from scent.marketing.services import NewsletterTokenError, SubscribeOutcome
 
 ANSWERS_KEY = "quiz_answers"
@@ -81,7 +88,7 @@ def _finish_quiz(request: HttpRequest, answers: dict) -> HttpResponse:
         messages.error(request, str(error))
         return redirect("marketing:quiz")
     result = services.quiz_result_save(
-        user=request.user, answers=answers, recommendations=recommend(answers=answers)
+        user=request.user, answers=answers, product_ids=rank(answers=answers)
     )
     request.session[ANSWERS_KEY] = answers
     request.session[RESULT_KEY] = result.pk
@@ -98,27 +105,29 @@ def quiz_quick(request: HttpRequest) -> HttpResponse:
     return _finish_quiz(request, form.cleaned_data)
 
 
-def _answers_summary(answers: dict) -> list[str]:
-    return [
-        f"{q.title} {q.label_for(answers[q.key])}"
-        for q in questions(moods=catalog_selectors.moods())
-        if q.key in answers
-    ]
+def _answers_summary(answers: dict, all_questions) -> list[str]:
+    return [f"{q.title} {q.label_for(answers[q.key])}" for q in all_questions if q.key in answers]
+
+
+def _last_result(request: HttpRequest):
+    """The quiz this browser completed last (its answers and recommended products)."""
+    pk = request.session.get(RESULT_KEY)
+    return selectors.quiz_result(pk=pk) if isinstance(pk, int) else None
 
 
 def quiz_results(request: HttpRequest) -> HttpResponse:
-    answers = request.session.get(ANSWERS_KEY, {})
-    try:
-        answers = clean_answers(answers, moods=catalog_selectors.moods())
-    except QuizError:
+    result = _last_result(request)
+    if result is None:
         return redirect("marketing:quiz")
     all_questions = questions(moods=catalog_selectors.moods())
     return render(
         request,
         "marketing/quiz_results.html",
         {
-            "recommendations": recommend(answers=answers),
-            "answers": [(q, q.label_for(answers[q.key])) for q in all_questions],
+            "recommendations": recommendations_for(
+                answers=result.answers, product_ids=result.product_ids
+            ),
+            "answers": [(q, q.label_for(result.answers.get(q.key, ""))) for q in all_questions],
             "email_form": EmailForm(initial={"email": getattr(request.user, "email", "")}),
             "saved": request.user.is_authenticated,
         },
@@ -127,10 +136,8 @@ def quiz_results(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def quiz_email(request: HttpRequest) -> HttpResponse:
-    answers = request.session.get(ANSWERS_KEY, {})
-    try:
-        answers = clean_answers(answers, moods=catalog_selectors.moods())
-    except QuizError:
+    result = _last_result(request)
+    if result is None:
         messages.error(request, "Take the quiz first; then we can e-mail your results.")
         return redirect("marketing:quiz")
     form = EmailForm(request.POST)
@@ -143,8 +150,10 @@ def quiz_email(request: HttpRequest) -> HttpResponse:
         return redirect("marketing:quiz_results")
     services.quiz_results_email(
         email=form.cleaned_data["email"],
-        recommendations=recommend(answers=answers),
-        answers_summary=_answers_summary(answers),
+        recommendations=recommendations_for(answers=result.answers, product_ids=result.product_ids),
+        answers_summary=_answers_summary(
+            result.answers, questions(moods=catalog_selectors.moods())
+        ),
     )
     request.session[EMAILS_KEY] = sent + 1
     messages.success(

@@ -265,3 +265,23 @@ def test_quiz_pages_query_budget(client, shop, url, django_assert_max_num_querie
         response = client.get(url)
 
     assert response.status_code == 200
+
+
+def test_ranking_is_cached_for_a_minute(shop, django_assert_num_queries):
+    from scent.marketing.quiz import rank
+
+    first = rank(answers=FLORAL_OIL)
+
+    with django_assert_num_queries(0):
+        assert rank(answers=FLORAL_OIL) == first
+
+
+def test_results_page_shows_the_saved_matches_minus_products_since_withdrawn(client, shop):
+    take_quiz(client)
+    shop["lavender"].is_active = False
+    shop["lavender"].save()
+
+    html = client.get("/quiz/results/").content.decode()
+
+    assert "Lavender oil" not in html
+    assert "Lemon oil" in html

@@ -332,3 +332,17 @@ def test_worker_stops_after_max_tasks(tmp_path):
 
     assert jobs.lines(out) == ["one"]
     assert DBTaskResult.objects.filter(status="READY").count() == 1
+
+
+def test_worker_that_crashes_hands_its_claimed_job_back(tmp_path):
+    result = jobs.record.enqueue(str(tmp_path / "out"), "x")
+
+    class Crashing(Worker):
+        def run_task(self, db_task_result) -> None:
+            raise RuntimeError("database went away while saving the result")
+
+    with pytest.raises(RuntimeError):
+        Crashing(queue_names=["default"], once=True, interval=0.01).run()
+
+    assert status()["queues"]["default"]["READY"] == 1
+    assert DBTaskResult.objects.get(pk=result.id).status == "READY"

@@ -94,6 +94,7 @@ class Worker(DbWorker):
         self._beat_stop = threading.Event()
         self._last_recovery = 0.0
         self._paused = False
+        self._current: DBTaskResult | None = None
 
     # --- signals -------------------------------------------------------------------
     def shutdown(self, signum: int, frame: FrameType | None) -> None:
@@ -123,6 +124,10 @@ class Worker(DbWorker):
         try:
             self._loop()
         finally:
+            if self._current is not None:
+                # Leaving with a claimed job (a crash between claim and result): hand it
+                # back now rather than after UNREGISTERED_WORKER_RETRY_AFTER.
+                release_job(self._current, reason=f"worker {self.worker_id} stopped")
             self._beat_stop.set()
             beat.join(timeout=5)
             self._unregister()
@@ -149,7 +154,9 @@ class Worker(DbWorker):
 
             claimed, polled = self._claim()
             if claimed is not None:
+                self._current = claimed
                 self.run_task(claimed)
+                self._current = None
             if self.batch and polled and claimed is None:
                 return
             if self.max_tasks is not None and self._run_tasks >= self.max_tasks:

@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect
 from tests.deploy.conftest import tls_cert  # noqa: F401 - the self-signed certificate fixture
 from tests.e2e.checklist_support import CARD, LiveShop, first_link, running_shop, text_body
 from tests.e2e.conftest import browser  # noqa: F401 - shared fixtures
+from tests.ops.conftest import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("checklist")]
 
@@ -253,3 +254,138 @@ def test_buy_with_a_coupon_and_the_test_gateway_then_find_the_order_and_the_emai
     assert "Total: $41.40" in text
     assert first_link(message, rf"/orders/{number}/").startswith(shop.url)
     assert len([m for m in shop.messages_to(email) if number in str(m["Subject"])]) == 1
+
+
+# --- 4. scent quiz -> a recommended product -> cart ------------------------------------------
+def test_quiz_recommends_a_product_that_goes_in_the_cart(open_page, shop, shots):
+    page = open_page()
+    page.goto("/quiz/")
+    for question, answer in (
+        ("How do you want to feel?", "Sleep"),
+        ("Which scents do you love?", "Floral"),
+        ("How strong should it be?", "Soft and subtle"),
+        ("How would you like to enjoy it?", "Candle"),
+        ("What would you like to spend?", "No limit"),
+    ):
+        expect(page.get_by_role("heading", level=1)).to_have_text(question)
+        page.get_by_label(answer, exact=True).check()
+        if answer == "Sleep":
+            shots(page, "quiz-step")
+        last = question.startswith("What would")
+        page.get_by_role("button", name="See my matches" if last else "Next").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your scent matches")
+    matches = page.locator(".quiz-results .product-card")
+    expect(matches.first).to_be_visible()
+    # The demo shop's sleepy, floral candle comes first, saying why.
+    first = matches.first
+    expect(first.locator(".card-title")).to_have_text("Lavender & Vetiver Candle")
+    expect(first.locator(".quiz-why")).to_contain_text("Helps you sleep")
+    shots(page, "quiz-results")
+
+    first.get_by_role("link", name="Lavender & Vetiver Candle").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lavender & Vetiver Candle")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_text("Added Lavender & Vetiver Candle to your cart.")).to_be_visible()
+    page.goto("/cart/")
+    expect(page.get_by_role("link", name="Lavender & Vetiver Candle")).to_be_visible()
+    expect(page.locator("[data-subtotal]")).to_have_text("$28.00")
+
+
+# --- 5. newsletter double opt-in ---------------------------------------------------------------
+def test_newsletter_sign_up_is_confirmed_by_the_emailed_link(open_page, shop, shots):
+    page = open_page()
+    email = new_email("june")
+    page.goto("/newsletter/")
+    shots(page, "newsletter")
+    form = page.get_by_role("main").locator("form.newsletter-form")
+    form.get_by_role("textbox").fill(email.upper())  # addresses are matched case-insensitively
+    form.get_by_role("button", name="Subscribe").click()
+    expect(page.get_by_text("Almost there: we've sent you an e-mail")).to_be_visible()
+
+    message = shop.mail_to(email, "Confirm your subscription")
+    link = first_link(message, r"/newsletter/confirm/")
+    assert link.startswith(shop.url)
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're subscribed")
+    expect(page.get_by_text(email)).to_be_visible()
+    shots(page, "newsletter-confirmed")
+
+    # Signing up again with the confirmed address sends nothing new.
+    page.goto("/newsletter/")
+    form = page.get_by_role("main").locator("form.newsletter-form")
+    form.get_by_role("textbox").fill(email)
+    form.get_by_role("button", name="Subscribe").click()
+    expect(page.get_by_text("This address is already subscribed.")).to_be_visible()
+    assert len(shop.messages_to(email)) == 1
+
+
+# --- 6. password reset by e-mail link ----------------------------------------------------------
+def test_password_reset_by_the_emailed_link(open_page, shop, shots):
+    email = new_email("mira")
+    register(open_page(), email)
+    page = open_page()  # another browser, logged out
+
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name=re.compile("Forgot", re.IGNORECASE)).click()
+    page.get_by_label("E-mail").fill(email)
+    shots(page, "password-reset")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+
+    message = shop.mail_to(email, "Reset your password")
+    link = first_link(message, r"/accounts/password-reset/[^/]+/[^/]+/")
+    assert link.startswith(shop.url)
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
+    new_password = "rosemary by the window"
+    page.get_by_label("New password", exact=True).fill(new_password)
+    page.get_by_label("New password confirmation").fill(new_password)
+    shots(page, "password-new")
+    page.get_by_role("button", name="Save new password").click()
+
+    log_in(page, email, PASSWORD)  # the old password no longer works
+    expect(page.get_by_role("alert")).to_be_visible()
+    log_in(page, email, new_password)
+    page.wait_for_url("**/account/")
+    # The link worked once.
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link has expired")
+
+
+# --- 7. maintenance mode and the secret bypass (last: it takes the shop down) -----------------
+def wait_for_status(page: Page, path: str, status: int):
+    """Reload until the shop answers `status` (every process re-reads the state each second)."""
+    holder = {}
+
+    def answered() -> bool:
+        holder["response"] = page.goto(path)
+        return holder["response"].status == status
+
+    wait_until(answered, timeout=30, what=f"{path} to answer {status}")
+    return holder["response"]
+
+
+def test_maintenance_page_and_the_secret_bypass(open_page, shop, shots):
+    shop.scent("down", "--secret", "checklist-door", "--retry", "120")
+    try:
+        visitor = open_page()
+        response = wait_for_status(visitor, "/", 503)
+        assert response.headers["retry-after"] == "120"
+        expect(visitor.get_by_role("heading", level=1)).to_have_text("We're refreshing the shelves")
+        expect(visitor.get_by_text("Please come back in about 2 minutes.")).to_be_visible()
+        shots(visitor, "maintenance")
+        assert visitor.goto("/products/").status == 503
+        assert visitor.request.get("/up").status == 200  # the load balancer's check stays up
+
+        staff = open_page()
+        response = staff.goto("/checklist-door")
+        assert response.status == 200 and staff.url == f"{shop.url}/"
+        expect(staff.get_by_role("searchbox", name="Search products")).to_be_visible()
+        assert staff.goto("/products/lavender-essential-oil/").status == 200
+        assert visitor.goto("/").status == 503  # only the browser that used the secret
+    finally:
+        shop.scent("up")
+
+    wait_for_status(visitor, "/", 200)
+    expect(visitor.get_by_role("searchbox", name="Search products")).to_be_visible()

@@ -25,7 +25,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,18 +111,19 @@ def base_env(**extra: str) -> dict[str, str]:
 
 
 def production_env(url: str, storage: Path, **extra: str) -> dict[str, str]:
-    """What an operator's .env / fly secrets would hold, for a demo shop on SQLite."""
-    return base_env(
-        APP_ENV="production",
-        APP_KEY=app_key(),
-        APP_URL=url,
-        ALLOW_TEST_GATEWAY="true",
-        DB_CONNECTION="sqlite",
-        CACHE_DRIVER="file",
-        STORAGE_PATH=str(storage),
-        LOG_LEVEL="warning",
-        **extra,
-    )
+    """What an operator's .env / fly secrets would hold, for a demo shop (SQLite unless
+    `extra` names another database)."""
+    values = {
+        "APP_ENV": "production",
+        "APP_KEY": app_key(),
+        "APP_URL": url,
+        "ALLOW_TEST_GATEWAY": "true",
+        "DB_CONNECTION": "sqlite",
+        "CACHE_DRIVER": "file",
+        "STORAGE_PATH": str(storage),
+        "LOG_LEVEL": "warning",
+    }
+    return base_env(**(values | extra))
 
 
 # --- TLS ----------------------------------------------------------------------------
@@ -259,6 +260,11 @@ class Site:
     root: Path
     env: dict[str, str]
     log: Path
+    drop_database: Callable[[], None] = lambda: None
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.drop_database()
 
     @property
     def socket(self) -> Path:
@@ -329,13 +335,54 @@ class Site:
             stop(proc)
 
 
+def external_database() -> tuple[dict[str, str], Callable[[], None]]:
+    """The suite's DB_CONNECTION for a deployed site: SQLite, or a fresh MariaDB/PostgreSQL
+    database of its own (the Makefile's second pass runs with DB_CONNECTION=mariadb)."""
+    connection = os.environ.get("DB_CONNECTION", "sqlite")
+    name = f"scent_deploy_{secrets.token_hex(4)}"
+    if connection in ("mysql", "mariadb"):
+        import MySQLdb
+
+        def server():
+            return MySQLdb.connect(host="127.0.0.1", user="root", password="")
+
+        with contextlib.closing(server()) as db:
+            db.cursor().execute(
+                f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            )
+
+        def drop() -> None:
+            with contextlib.closing(server()) as db:
+                db.cursor().execute(f"DROP DATABASE IF EXISTS {name}")
+
+        env = {"DB_CONNECTION": "mysql", "DB_HOST": "127.0.0.1", "DB_USERNAME": "root"}
+        return env | {"DB_DATABASE": name}, drop
+    if connection == "pgsql":
+        import psycopg
+
+        def admin(sql: str) -> None:
+            with psycopg.connect(
+                host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
+            ) as db:
+                db.execute(sql)
+
+        admin(f"CREATE DATABASE {name}")
+        env = {"DB_CONNECTION": "pgsql", "DB_HOST": "127.0.0.1", "DB_USERNAME": "postgres"}
+        return env | {"DB_DATABASE": name}, lambda: admin(
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )
+    return {"DB_CONNECTION": "sqlite"}, lambda: None
+
+
 def make_site(cert_dir: Path, https_port: int, **env: str) -> Site:
+    """A deploy root with shared/.env as an operator would write it (no release yet)."""
     root = short_tmpdir("site")
     (root / "shared").mkdir()
     url = f"https://localhost:{https_port}"
-    values = production_env(url, root / "shared" / "storage", **env)
+    database, drop = external_database()
+    values = production_env(url, root / "shared" / "storage", **(database | env))
     # The operator's shared/.env; STORAGE_PATH comes from the release's storage link.
     values.pop("STORAGE_PATH")
     dotenv = {k: v for k, v in values.items() if k.isupper() and k not in base_env()}
     (root / "shared" / ".env").write_text("".join(f"{k}={v}\n" for k, v in dotenv.items()))
-    return Site(root=root, env=base_env(), log=root / "release.log")
+    return Site(root=root, env=base_env(), log=root / "release.log", drop_database=drop)

@@ -8,7 +8,6 @@ gunicorn behind the real nginx site file with a self-signed certificate (trusted
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +36,7 @@ def shop(tls_cert):
             yield site, nginx
     finally:
         nginx.cleanup()
-        shutil.rmtree(site.root, ignore_errors=True)
+        site.cleanup()
 
 
 def postdeploy_check(nginx: Nginx, *options: str) -> subprocess.CompletedProcess:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import fcntl
 import http.client
 import json
-import shutil
 import subprocess
 import sys
 import threading
@@ -113,7 +112,7 @@ def served(tls_cert):
             yield site, nginx
     finally:
         nginx.cleanup()
-        shutil.rmtree(site.root, ignore_errors=True)
+        site.cleanup()
 
 
 def test_switching_releases_under_load_drops_no_request(served):
@@ -223,7 +222,7 @@ def test_keeps_n_releases_and_refuses_concurrent_or_broken_deploys(tls_cert):
         assert result.returncode == 1
         assert "no release before the current one" in result.stderr
     finally:
-        shutil.rmtree(site.root, ignore_errors=True)
+        site.cleanup()
 
 
 def test_refuses_to_deploy_without_a_shared_env(tmp_path):

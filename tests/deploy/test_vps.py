@@ -36,7 +36,7 @@ def vps(tls_cert):
     site.deploy()
     yield site, nginx
     nginx.cleanup()
-    shutil.rmtree(site.root, ignore_errors=True)
+    site.cleanup()
 
 
 def test_nginx_accepts_the_site_file_with_certbot_style_certificates(vps):

@@ -5,6 +5,7 @@ E-mails are queued with `queue_email` inside the transaction that makes the chan
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -12,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -40,6 +42,7 @@ CONFIRM_MAX_AGE = timedelta(days=7)
 # the form is sent (a bot must not turn the shop into a mail cannon).
 RESEND_INTERVAL = timedelta(minutes=5)
 NEWSLETTER_PREFIX = "newsletter_"
+QUIZ_EMAIL_INTERVAL = timedelta(minutes=2)
 
 
 def _absolute(path: str) -> str:
@@ -56,12 +59,23 @@ def quiz_result_save(*, user, answers: dict[str, str], product_ids: list[int]) -
     )
 
 
+class TooManyEmails(Exception):
+    """The same address was sent quiz results a moment ago."""
+
+
 def quiz_results_email(
     *, email: str, recommendations: Recommendations, answers_summary: list[str]
 ) -> None:
-    """Queue the recommendations (names, prices, links, why) to `email`."""
+    """Queue the recommendations (names, prices, links, why) to `email`.
+
+    One e-mail per address per QUIZ_EMAIL_INTERVAL, whoever asks: the form takes any
+    address, so it must not become a way to flood someone's inbox.
+    """
     email = normalise_email(email)
     validate_email(email)
+    key = "quiz:mailed:" + hashlib.sha256(email.encode()).hexdigest()
+    if not cache.add(key, 1, int(QUIZ_EMAIL_INTERVAL.total_seconds())):
+        raise TooManyEmails("We sent these results to that address a moment ago.")
     products = [
         {
             "name": r.product.name,

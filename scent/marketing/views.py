@@ -148,13 +148,19 @@ def quiz_email(request: HttpRequest) -> HttpResponse:
     if sent >= MAX_RESULT_EMAILS:
         messages.error(request, "We've sent your results a few times already.")
         return redirect("marketing:quiz_results")
-    services.quiz_results_email(
-        email=form.cleaned_data["email"],
-        recommendations=recommendations_for(answers=result.answers, product_ids=result.product_ids),
-        answers_summary=_answers_summary(
-            result.answers, questions(moods=catalog_selectors.moods())
-        ),
-    )
+    try:
+        services.quiz_results_email(
+            email=form.cleaned_data["email"],
+            recommendations=recommendations_for(
+                answers=result.answers, product_ids=result.product_ids
+            ),
+            answers_summary=_answers_summary(
+                result.answers, questions(moods=catalog_selectors.moods())
+            ),
+        )
+    except services.TooManyEmails as error:
+        messages.error(request, str(error))
+        return redirect("marketing:quiz_results")
     request.session[EMAILS_KEY] = sent + 1
     messages.success(
         request, f"Your recommendations are on their way to {form.cleaned_data['email']}."

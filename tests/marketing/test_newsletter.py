@@ -64,6 +64,21 @@ def test_the_confirmation_email_is_written_in_the_same_transaction():
     assert "/newsletter/confirm/" in jobs[0]["context"]["confirm_url"]
 
 
+def test_the_database_worker_delivers_the_confirmation(settings):
+    from scent.ops.queue.database import Worker
+
+    settings.APP_URL = "https://shop.test"
+    services.subscriber_subscribe(email="ada@example.com")
+    assert not mail.outbox  # queued, not sent
+
+    Worker(queue_names=["mail"], once=True, interval=0.01).run()
+
+    assert len(mail.outbox) == 1
+    assert link_from_outbox("/newsletter/confirm/").startswith(
+        "https://shop.test/newsletter/confirm/"
+    )
+
+
 def test_no_duplicates_whatever_the_case(client, immediate_queue):
     with immediate_queue():
         subscribe(client, "ada@example.com")

@@ -233,9 +233,20 @@ def test_emailing_results_needs_a_valid_address_and_stops_after_five(client, sho
     assert not mail.outbox
 
     with immediate_queue():
-        for _ in range(6):
-            client.post("/quiz/results/email/", {"email": "ada@example.com"})
-    assert len(mail.outbox) == 5
+        for n in range(7):
+            client.post("/quiz/results/email/", {"email": f"ada{n}@example.com"})
+    assert len(mail.outbox) == 5  # per browser session
+
+
+def test_one_quiz_email_per_address_every_two_minutes(client, shop, immediate_queue):
+    take_quiz(client)
+
+    with immediate_queue():
+        client.post("/quiz/results/email/", {"email": "ada@example.com"})
+        again = client.post("/quiz/results/email/", {"email": "ADA@example.com"}, follow=True)
+
+    assert len(mail.outbox) == 1
+    assert "We sent these results to that address a moment ago." in again.content.decode()
 
 
 # --- staff statistics ------------------------------------------------------------------------
@@ -254,6 +265,24 @@ def test_staff_see_how_often_each_answer_was_given(client, shop, admin_user):
     assert stats["How do you want to feel?"] == {"Energy": 2, "Calm": 1}
     assert stats["What would you like to spend?"] == {"Under $30": 2, "No limit": 1}
     assert b"Quiz answers" in page.content
+
+
+def test_account_page_costs_the_same_with_one_or_three_quiz_results(client, shop, customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(customer)
+    take_quiz(client)
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/account/").status_code == 200
+        counts.append(len(queries))
+        take_quiz(client, {**FLORAL_OIL, "mood": "energy"})
+        take_quiz(client, {**FLORAL_OIL, "mood": "sleep"})
+
+    assert QuizResult.objects.filter(user=customer).count() == 5
+    assert counts[0] == counts[1], counts
 
 
 # --- query budgets ---------------------------------------------------------------------------

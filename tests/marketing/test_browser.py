@@ -142,3 +142,17 @@ def test_buyer_reviews_and_keeps_a_wishlist(page, shop, customer, screenshot, as
     assert page.locator(".product-card").count() == 2
     assert_accessible(page)
     screenshot(page, "account-wishlist-1280")
+
+
+def test_quiz_and_newsletter_in_dark_mode_pass_axe(new_page, shop, screenshot, assert_accessible):
+    page = new_page(color_scheme="dark")
+    page.goto("/")
+    assert_accessible(page)
+    screenshot(page, "home-dark-1280")
+    page.locator(".quiz-inline").get_by_role("button", name="Show my matches").click()
+    assert page.get_by_text("Please choose one.").first.is_visible()  # 400 page with the errors
+    assert_accessible(page)
+    page.goto("/quiz/")
+    page.get_by_label("Sleep").check()
+    assert_accessible(page)
+    screenshot(page, "quiz-step-dark-1280")

@@ -19,7 +19,16 @@ REDACTED = "[REDACTED]"
 
 
 def configure(config: dict[str, Any]) -> None:
-    """Django's LOGGING_CONFIG: apply LOGGING and send `warnings` through it too."""
+    """Django's LOGGING_CONFIG: apply LOGGING and send `warnings` through it too.
+
+    File channels (single, daily) get their directory created: a fresh STORAGE_PATH
+    has no logs/ yet.
+    """
+    from pathlib import Path
+
+    for handler in config.get("handlers", {}).values():
+        if handler.get("filename"):
+            Path(handler["filename"]).parent.mkdir(parents=True, exist_ok=True)
     logging.config.dictConfig(config)
     logging.captureWarnings(True)
 

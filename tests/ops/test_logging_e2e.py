@@ -88,3 +88,16 @@ def test_log_level_is_honoured(tmp_path):
     env = production_env(tmp_path, LOG_LEVEL="debug")
     stderr = scent(env, "shell", "-c", snippet).stderr
     assert "debug-line" in stderr and "info-line" in stderr
+
+
+def test_single_channel_writes_json_lines_to_the_log_file(tmp_path):
+    env = production_env(tmp_path, LOG_CHANNEL="single", LOG_LEVEL="info")
+    snippet = (
+        "import logging; logging.getLogger('scent.probe').info('to the file', extra={'order': 7})"
+    )
+    result = scent(env, "shell", "-c", snippet)
+    assert "to the file" not in result.stderr
+    log_file = tmp_path / "storage" / "logs" / "scent.log"
+    records = [json.loads(line) for line in log_file.read_text().splitlines()]
+    (record,) = [r for r in records if r["message"] == "to the file"]
+    assert record["order"] == 7 and record["level"] == "info"

@@ -258,7 +258,7 @@ def test_send_command_dry_run_and_status(capsys):
     confirmed("ada@example.com")
     Subscriber.objects.create(email="pending@example.com")
 
-    call_command("newsletter", "send", "--subject", "Hello", "--dry-run")
+    call_command("newsletter", "send", "--subject", "Hello", "--message", "Hi", "--dry-run")
     call_command("newsletter", "status")
 
     out = capsys.readouterr().out
@@ -279,7 +279,19 @@ def test_send_command_refuses_bad_templates(args, message):
     confirmed("ada@example.com")
 
     with pytest.raises(CommandError, match=message):
-        call_command("newsletter", "send", "--subject", "Hi", *args)
+        call_command("newsletter", "send", "--subject", "Hi", "--message", "Hi", *args)
+    assert not queued_emails()
+
+
+def test_send_command_needs_the_text_and_a_readable_file(tmp_path):
+    confirmed("ada@example.com")
+
+    with pytest.raises(CommandError, match="needs its text"):
+        call_command("newsletter", "send", "--subject", "Hi")
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command(
+            "newsletter", "send", "--subject", "Hi", "--message-file", str(tmp_path / "nope.txt")
+        )
     assert not queued_emails()
 
 

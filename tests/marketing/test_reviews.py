@@ -199,3 +199,27 @@ def test_product_page_query_budget_with_reviews(
 
     assert response.status_code == 200
     assert "(12 reviews)" in response.content.decode()
+
+
+def test_admin_pages_render_for_staff(client, shop, admin_user):
+    from scent.marketing.models import QuizResult, Subscriber, WishlistItem
+
+    saved = review(shop["lavender"])
+    StaffQuote.objects.create(quote="Lovely", author="Maya")
+    quiz = QuizResult.objects.create(answers={"mood": "calm"}, product_ids=[shop["lemon"].pk])
+    subscriber = Subscriber.objects.create(email="ada@example.com")
+    item = WishlistItem.objects.create(user=admin_user, product=shop["lemon"])
+    client.force_login(admin_user)
+
+    for url in [
+        "/admin/marketing/review/",
+        f"/admin/marketing/review/{saved.pk}/change/",
+        "/admin/marketing/testimonial/",
+        "/admin/marketing/testimonial/add/",
+        f"/admin/marketing/quizresult/{quiz.pk}/change/",
+        f"/admin/marketing/subscriber/{subscriber.pk}/change/",
+        "/admin/marketing/wishlistitem/",
+        f"/admin/marketing/wishlistitem/{item.pk}/change/",
+    ]:
+        assert client.get(url).status_code == 200, url
+    assert client.get("/admin/marketing/review/add/").status_code == 403

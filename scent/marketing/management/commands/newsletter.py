@@ -56,6 +56,8 @@ class Command(BaseCommand):
                 message = options["message_file"].read_text(encoding="utf-8")
             except OSError as error:
                 raise CommandError(f"Cannot read {options['message_file']}: {error}") from None
+        if options["template"] == "newsletter_announcement" and not message.strip():
+            raise CommandError("The announcement needs its text: --message or --message-file")
         try:
             services.newsletter_template_check(options["template"])
             if not options["subject"].strip():

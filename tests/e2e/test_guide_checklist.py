@@ -252,7 +252,11 @@ def test_buy_with_a_coupon_and_the_test_gateway_then_find_the_order_and_the_emai
     assert "1 x Lavender Essential Oil" in text and "1 x Lavender & Vetiver Candle" in text
     assert "Discount (CALM10): -$4.05" in text
     assert "Total: $41.40" in text
-    assert first_link(message, rf"/orders/{number}/").startswith(shop.url)
+    order_link = first_link(message, rf"/orders/{number}/")
+    assert order_link.startswith(shop.url)
+    page.goto(order_link)
+    expect(page.get_by_text(number).first).to_be_visible()
+    expect(page.get_by_text("$41.40").first).to_be_visible()
     assert len([m for m in shop.messages_to(email) if number in str(m["Subject"])]) == 1
 
 

@@ -49,8 +49,17 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+# Other directories' conftests import these fixtures, and pytest then holds one session
+# fixture per directory. Two Playwright instances cannot live in one thread ("Sync API
+# inside the asyncio loop"), so every `browser` fixture shares the first one started.
+_shared: dict = {}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
+    if "chromium" in _shared:
+        yield _shared["chromium"]
+        return
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing; install Debian's chromium package")
     try:
@@ -68,9 +77,11 @@ def browser() -> Iterator:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
+        _shared["chromium"] = chromium
         try:
             yield chromium
         finally:
+            _shared.pop("chromium", None)
             chromium.close()
     if previous is None:
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

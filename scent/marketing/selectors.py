@@ -22,6 +22,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.fields.json import KT
+from django.utils.text import Truncator
 
 from scent.catalog.models import Product, ProductImage
 from scent.marketing.models import (
@@ -46,6 +47,7 @@ BOUGHT_STATUSES = (
 )
 REVIEWS_ON_PAGE = 10
 TESTIMONIALS = 3
+QUOTE_WORDS = 40
 
 
 # --- reviews ---------------------------------------------------------------------------------
@@ -242,7 +244,11 @@ def home_testimonials(*, limit: int = TESTIMONIALS) -> list[Quote]:
     return [
         Quote(row["text_"], row["who"])
         if row["kind"] == 0
-        else Quote(row["text_"], f"{author_name(row['first'], row['last'])}, on {row['who']}")
+        else Quote(
+            # A review can be long; the home page shows its opening.
+            Truncator(row["text_"]).words(QUOTE_WORDS),
+            f"{author_name(row['first'], row['last'])}, on {row['who']}",
+        )
         for row in rows
     ]
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils.functional import empty
 
@@ -136,7 +137,10 @@ def maintenance_response(state: MaintenanceState) -> HttpResponse:
         "refresh": state.refresh,
         "started_at": state.started_at,
     }
-    html = render_to_string(state.template or "maintenance.html", context)
+    try:
+        html = render_to_string(state.template or "maintenance.html", context)
+    except TemplateDoesNotExist:  # --render's template gone since `scent down` checked it
+        html = render_to_string("maintenance.html", context)
     response = HttpResponse(html, status=state.status)
     if state.retry is not None:
         response["Retry-After"] = str(state.retry)

@@ -30,6 +30,10 @@ def init_sentry(
     def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
         return redactor.value(event)
 
+    # A 500's access line is logged at ERROR; the exception itself is already the event.
+    from sentry_sdk.integrations.logging import ignore_logger
+
+    ignore_logger("scent.request")
     sentry_sdk.init(
         dsn=dsn,
         environment=environment,

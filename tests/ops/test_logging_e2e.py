@@ -47,6 +47,7 @@ def test_stderr_is_one_json_object_per_line_with_request_fields(shop):
     assert any("Listening at" in r["message"] for r in records)
     access = [r for r in records if r["logger"] == "scent.request" and r["path"] != "/up"]
     assert len(access) == 5
+    assert not [r for r in records if r["level"] == "error"]
     for record in access:
         assert {"request_id", "user_id", "path", "method", "status", "duration_ms"} <= set(record)
         assert record["duration_ms"] >= 0

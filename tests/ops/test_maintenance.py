@@ -243,3 +243,19 @@ def test_corrupt_file_still_means_down(settings):
     settings.MAINTENANCE_FILE.write_text("{not json")
     assert is_down() is True
     assert maintenance_state().status == 503
+
+
+def test_render_template_removed_later_falls_back_to_the_shop_page(
+    client, down, settings, tmp_path
+):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "closed.html").write_text("Closed")
+    original = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**original, "DIRS": [templates, *original["DIRS"]]}]
+    down("--render", "closed.html")
+    (templates / "closed.html").unlink()
+    settings.TEMPLATES = [{**settings.TEMPLATES[0]}]  # a restarted process: no cached template
+    response = client.get("/")
+    assert response.status_code == 503
+    assert "We're refreshing the shelves" in response.content.decode()

@@ -88,6 +88,12 @@ class TestimonialAdmin(admin.ModelAdmin):
     search_fields = ["author", "quote"]
 
 
+def _csv_cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -121,9 +127,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         def rows():
             yield writer.writerow(header)
             for row in queryset.order_by("pk").values_list(*header).iterator(chunk_size=2000):
-                yield writer.writerow(
-                    [v.isoformat() if hasattr(v, "isoformat") else v for v in row]
-                )
+                yield writer.writerow([_csv_cell(v) for v in row])
 
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         return StreamingHttpResponse(

@@ -324,6 +324,23 @@ def test_staff_filter_search_and_export_csv(client, admin_user):
     ]
 
 
+def test_csv_export_defuses_spreadsheet_formulas(client, admin_user):
+    Subscriber.objects.create(email="=hyperlink@example.com", source="+footer")
+    client.force_login(admin_user)
+
+    response = client.post(
+        "/admin/marketing/subscriber/",
+        {
+            "action": "export_csv",
+            "_selected_action": list(Subscriber.objects.values_list("pk", flat=True)),
+        },
+    )
+
+    row = next(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert row["email"] == "'=hyperlink@example.com"
+    assert row["source"] == "'+footer"
+
+
 # --- page budget -----------------------------------------------------------------------------
 def test_subscribe_and_confirm_query_budget(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):

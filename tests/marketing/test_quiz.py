@@ -314,3 +314,8 @@ def test_results_page_shows_the_saved_matches_minus_products_since_withdrawn(cli
 
     assert "Lavender oil" not in html
     assert "Lemon oil" in html
+
+
+def test_a_shop_without_moods_has_no_quiz_to_offer_yet(client, db):
+    assert b"The quiz needs the shop" in client.get("/quiz/").content
+    assert b'action="/quiz/quick/"' not in client.get("/").content

@@ -172,6 +172,8 @@ def run_due(schedule: Schedule, *, now: datetime | None = None, host: str = "") 
     now = now or timezone.now()
     tick = minute(now)
     host = host or socket.gethostname()
+    if not connection.in_atomic_block:  # `schedule work` slept a minute: drop a dead connection
+        close_old_connections()
     down = _site_is_down()
     outcomes = []
     for job in schedule.jobs:

@@ -12,19 +12,16 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     Case,
-    Exists,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
-    Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import RowNumber
 
 from scent.catalog.models import Category, Mood, Note, Product, ProductImage, ProductNote
 
@@ -213,8 +210,7 @@ def ingredient_notes(
     Notes of the `featured` products (the ones the home page shows) come first, the most
     used first; if they are too few, notes that other active products use fill the list.
     At most three queries, whatever the catalogue's size: the featured products' notes,
-    the extra notes (an EXISTS per note, which stops at the first product), and their
-    products, numbered per note by a window function so only a few rows come back.
+    the other notes with the ids of their first few active products, and those products.
     """
     picked: dict[int, Ingredient] = {}
     if featured:
@@ -235,35 +231,32 @@ def ingredient_notes(
             del entry.products[products_per_note:]
     missing = limit - len(picked)
     if missing > 0:
-        used_by_active = ProductNote.objects.filter(
-            note=OuterRef("pk"), product__is_active=True, product__category__is_active=True
-        )
+        # For each other note, its first few active products (by when they were linked):
+        # scalar subqueries that walk the note's index and stop after one match each,
+        # where ranking all of a popular note's rows would read thousands of them.
+        def nth_product(n: int) -> Subquery:
+            return Subquery(
+                ProductNote.objects.filter(
+                    note=OuterRef("pk"), product__is_active=True, product__category__is_active=True
+                )
+                .order_by("pk")
+                .values("product_id")[n : n + 1]
+            )
+
         extra = list(
             Note.objects.exclude(origin="")
             .exclude(pk__in=list(picked))
-            .filter(Exists(used_by_active))
+            .annotate(**{f"product_{n}": nth_product(n) for n in range(products_per_note)})
+            .filter(product_0__isnull=False)
             .order_by("name")[:missing]
         )
-        if extra:
-            extra_by_pk = {note.pk: Ingredient(note=note) for note in extra}
-            rows = (
-                ProductNote.objects.filter(
-                    note__in=extra,
-                    product__is_active=True,
-                    product__category__is_active=True,
-                )
-                .select_related("product")
-                .annotate(
-                    rank=Window(
-                        RowNumber(),
-                        partition_by=[F("note_id")],
-                        order_by=[F("product__name").asc(), F("product_id").asc()],
-                    )
-                )
-                .filter(rank__lte=products_per_note)
-                .order_by("note_id", "rank")
+        wanted = {
+            getattr(note, f"product_{n}") for note in extra for n in range(products_per_note)
+        } - {None}
+        products = Product.objects.in_bulk(wanted) if wanted else {}
+        for note in extra:
+            ids = [getattr(note, f"product_{n}") for n in range(products_per_note)]
+            picked[note.pk] = Ingredient(
+                note=note, products=[products[i] for i in ids if i in products]
             )
-            for row in rows:
-                extra_by_pk[row.note_id].products.append(row.product)
-            picked.update(extra_by_pk)
     return list(picked.values())

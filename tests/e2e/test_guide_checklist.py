@@ -45,10 +45,38 @@ def shop(tls_cert) -> Iterator[LiveShop]:
         expect.set_options(timeout=5_000)  # Playwright's default
 
 
+SUBRESOURCES = {"stylesheet", "script", "image", "font", "media"}
+
+
+def watch(page: Page, problems: list[str]) -> None:
+    """Note what a shopper's browser would complain about: a script error, a blocked
+    script or style (Content-Security-Policy), a missing stylesheet, script, font or picture."""
+
+    def on_console(message) -> None:
+        # Failed loads are judged by the response handler (a 503 page is expected there).
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"{page.url}: console: {message.text}")
+
+    def on_response(response) -> None:
+        if response.request.resource_type in SUBRESOURCES and response.status >= 400:
+            problems.append(f"{page.url}: {response.status} for {response.url}")
+
+    def on_failed(request) -> None:
+        if request.resource_type in SUBRESOURCES:
+            problems.append(f"{page.url}: {request.failure} for {request.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: script error: {error}"))
+    page.on("response", on_response)
+    page.on("requestfailed", on_failed)
+
+
 @pytest.fixture
 def open_page(browser, shop) -> Iterator[Callable[..., Page]]:
-    """A fresh browser (context) at the shop's https address; closed after the test."""
+    """A fresh browser (context) at the shop's https address; closed after the test, which
+    then fails if any page had a script error, a CSP violation or a missing file."""
     contexts = []
+    problems: list[str] = []
 
     def open_(*, width: int = 1280, height: int = 800, **options) -> Page:
         if width < 600:
@@ -62,11 +90,14 @@ def open_page(browser, shop) -> Iterator[Callable[..., Page]]:
         context.set_default_timeout(PATIENCE_MS)
         context.set_default_navigation_timeout(PATIENCE_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        watch(page, problems)
+        return page
 
     yield open_
     for context in contexts:
         context.close()
+    assert not problems, "the browser reported problems:\n" + "\n".join(problems)
 
 
 @pytest.fixture

@@ -68,6 +68,11 @@ class BackupInfo:
         return self.name.endswith(ENCRYPTED_SUFFIX)
 
 
+@dataclass(frozen=True)
+class RestoredBackup(BackupInfo):
+    app_version: str = ""
+
+
 # --- Storage and names -----------------------------------------------------------
 
 
@@ -223,7 +228,7 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, now: datetime) -> N
 # --- Restore -----------------------------------------------------------------------
 
 
-def restore_backup(name: str | None = None, *, include_media: bool = True) -> BackupInfo:
+def restore_backup(name: str | None = None, *, include_media: bool = True) -> RestoredBackup:
     """Replace the database (and the media files) with a backup; the latest when no name.
 
     The shop is put into maintenance mode for the duration (unless it already is down),
@@ -273,7 +278,12 @@ def restore_backup(name: str | None = None, *, include_media: bool = True) -> Ba
         finally:
             _put_back_maintenance(before)
         logger.info("backup restored", extra={"backup": chosen.name})
-        return chosen
+        return RestoredBackup(
+            name=chosen.name,
+            created_at=chosen.created_at,
+            size=chosen.size,
+            app_version=str(manifest.get("app_version") or ""),
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

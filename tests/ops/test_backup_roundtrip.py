@@ -168,8 +168,8 @@ def test_backup_wipe_restore_gives_back_every_row_and_file(engine, encrypted, tm
         assert any(name.startswith("invoices/") for name in media_before)
         assert sum(1 for name in media_before if name.startswith("products/")) >= 3
 
-        # when the operator backs up
-        out = _scent(env, "backup").stdout
+        # when the operator backs up (release v41)
+        out = _scent({**env, "APP_VERSION": "v41"}, "backup").stdout
         assert "Backup scent-" in out
         listing = _scent(env, "backup", "list").stdout
         (name,) = [line.split()[0] for line in listing.splitlines()[1:]]
@@ -189,8 +189,10 @@ def test_backup_wipe_restore_gives_back_every_row_and_file(engine, encrypted, tm
 
         # then `scent restore` brings back every row of every table and every file,
         # and leaves the shop out of maintenance mode
-        restored = _scent(env, "restore", "--noinput").stdout
+        restored = _scent({**env, "APP_VERSION": "v42"}, "restore", "--noinput").stdout
         assert f"Restored {name}" in restored
+        # (made by another release: the operator is told to migrate)
+        assert "made by version v41 (this is v42): run `scent migrate`" in restored
         after = _snapshot(env, "from scent.ops.maintenance import is_down\nassert not is_down()\n")
         assert sorted(after) == sorted(before)
         for table in before:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
@@ -45,3 +46,8 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(f"Restored {info.name}."))
+        if info.app_version and info.app_version != settings.APP_VERSION:
+            self.stdout.write(
+                f"The backup was made by version {info.app_version} (this is "
+                f"{settings.APP_VERSION}): run `scent migrate` to bring its tables up to date."
+            )

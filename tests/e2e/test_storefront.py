@@ -82,7 +82,7 @@ def log_in(page: Page, email: str) -> None:
 
 def add_to_cart(page: Page, slug: str) -> None:
     page.goto(f"/products/{slug}/")
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
     expect(page.get_by_text(re.compile(r"^Added .* to your cart\."))).to_be_visible()
 
 
@@ -210,7 +210,7 @@ def test_browse_add_to_cart_and_check_out_up_to_payment_without_javascript(new_p
     page.get_by_role("button", name="Search", exact=True).click()
     page.get_by_role("link", name="Lavender Essential Oil").first.click()
     page.get_by_label("Quantity").fill("2")
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
     expect(page.get_by_text("Added Lavender Essential Oil to your cart.")).to_be_visible()
 
     page.goto("/cart/")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -79,6 +80,7 @@ def smtp_sink() -> Iterator[SmtpServer]:
 @dataclass
 class LiveShop:
     url: str
+    http_url: str
     root: Path
     env: dict[str, str]
     smtp: SmtpServer
@@ -114,6 +116,22 @@ class LiveShop:
 
     def messages_to(self, address: str) -> list[EmailMessage]:
         return [m for m in list(self.smtp.messages) if address in str(m["To"])]
+
+    def log_records(self) -> list[dict]:
+        """The JSON log lines of gunicorn and the long-running worker (LOG_CHANNEL=stderr)."""
+        texts = [self.gunicorn_log.read_text(errors="replace")]
+        texts += [
+            log.read_text(errors="replace")
+            for p, log in self.processes.started
+            if "worker" in p.args
+        ]
+        records = []
+        for line in "\n".join(texts).splitlines():
+            if line.startswith("{"):
+                records.append(json.loads(line))
+            elif "Traceback" in line:
+                records.append({"level": "error", "message": line})
+        return records
 
     def logs(self) -> str:
         parts = [f"--- gunicorn\n{self.gunicorn_log.read_text(errors='replace')}"]
@@ -176,7 +194,9 @@ def running_shop(cert_dir: Path) -> Iterator[LiveShop]:
         processes = ScentProcesses(env, root)
         gunicorn: subprocess.Popen | None = None
         gunicorn_log = root / "gunicorn.log"
-        shop = LiveShop(url, root, env, smtp, processes, gunicorn_log)
+        shop = LiveShop(
+            url, f"http://localhost:{nginx.http_port}", root, env, smtp, processes, gunicorn_log
+        )
         try:
             shop.scent("migrate", "--noinput")
             # The catalogue (pictures drawn) takes longest; static files are built meanwhile.

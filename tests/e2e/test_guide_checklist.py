@@ -13,6 +13,7 @@ test-artifacts/screenshots/checklist-*.png.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Callable, Iterator
 
@@ -158,6 +159,24 @@ def test_register_log_out_and_log_in_again(open_page, shop, shots):
 
 
 # --- 2. browsing: search, filter, sort -----------------------------------------------------
+def test_the_shop_answers_on_https_only_without_debug_pages(open_page, shop, shots):
+    page = open_page()
+    # nginx sends http:// to https:// (on the standard port, as in production) ...
+    redirect = page.request.get(f"{shop.http_url}/products/?q=rose", max_redirects=0)
+    assert redirect.status == 301
+    assert redirect.headers["location"] == "https://localhost/products/?q=rose"
+    # ... where Django answers with HSTS.
+    response = page.goto("/products/")
+    assert response.status == 200
+    assert "max-age=" in response.headers["strict-transport-security"]
+    # APP_DEBUG=false: an unknown address gets the shop's own 404 page, no debug details.
+    response = page.goto("/no-such-page/")
+    assert response.status == 404
+    expect(page.get_by_role("link", name="The Scent").first).to_be_visible()
+    assert "Traceback" not in page.content() and "DEBUG" not in page.content()
+    shots(page, "404")
+
+
 def test_search_filter_and_sort_the_catalogue(open_page, shop, shots):
     page = open_page()
     page.goto("/")
@@ -203,7 +222,7 @@ def test_search_filter_and_sort_the_catalogue(open_page, shop, shots):
 # --- 3. cart, coupon, checkout with the test gateway, confirmation, account, e-mail ----------
 def add_to_cart(page: Page, slug: str, name: str) -> None:
     page.goto(f"/products/{slug}/")
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
     expect(page.get_by_text(f"Added {name} to your cart.")).to_be_visible()
 
 
@@ -320,7 +339,7 @@ def test_quiz_recommends_a_product_that_goes_in_the_cart(open_page, shop, shots)
 
     first.get_by_role("link", name="Lavender & Vetiver Candle").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Lavender & Vetiver Candle")
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
     expect(page.get_by_text("Added Lavender & Vetiver Candle to your cart.")).to_be_visible()
     page.goto("/cart/")
     expect(page.get_by_role("link", name="Lavender & Vetiver Candle")).to_be_visible()
@@ -424,3 +443,16 @@ def test_maintenance_page_and_the_secret_bypass(open_page, shop, shots):
 
     wait_for_status(visitor, "/", 200)
     expect(visitor.get_by_role("searchbox", name="Search products")).to_be_visible()
+
+
+# --- 8. the guide: "Check Logs ... for any errors" -------------------------------------------
+def test_logs_of_web_and_worker_show_no_errors(shop):
+    """Runs last: everything above went through these processes."""
+    errors = [
+        record
+        for record in shop.log_records()
+        if record.get("level") in ("error", "critical")
+        # Maintenance answers 503 on purpose; Django logs every 5xx response at error level.
+        and not (record.get("status") == 503 or record.get("status_code") == 503)
+    ]
+    assert errors == [], "\n".join(json.dumps(e)[:2000] for e in errors)

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 class ConfigurationError(ImproperlyConfigured):
@@ -33,9 +33,9 @@ def get_str(name: str, default: str = "") -> str:
 
 def get_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
-    if raw is None:
+    value = (raw or "").strip().lower().strip("()")
+    if not value:  # unset, or left empty as in .env.example: the default applies
         return default
-    value = raw.strip().lower().strip("()")
     if value in _TRUE:
         return True
     if value in _FALSE:

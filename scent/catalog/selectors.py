@@ -22,6 +22,7 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
+from django.urls import reverse
 
 from scent.catalog.models import Category, Mood, Note, Product, ProductImage, ProductNote
 
@@ -191,12 +192,18 @@ def product_page_images(products: list[Product]) -> None:
     prefetch_related_objects(products, _images())
 
 
+@dataclass(frozen=True, slots=True)
+class ProductLink:
+    name: str
+    url: str
+
+
 @dataclass(slots=True)
 class Ingredient:
     """A botanical for the home page: the note (origin, family, description) and products."""
 
     note: Note
-    products: list[Product] = field(default_factory=list)
+    products: list[ProductLink] = field(default_factory=list)
 
 
 def ingredient_notes(
@@ -209,8 +216,8 @@ def ingredient_notes(
 
     Notes of the `featured` products (the ones the home page shows) come first, the most
     used first; if they are too few, notes that other active products use fill the list.
-    At most three queries, whatever the catalogue's size: the featured products' notes,
-    the other notes with the ids of their first few active products, and those products.
+    At most two queries, whatever the catalogue's size: the featured products' notes, and
+    the other notes with the names and addresses of their first few active products.
     """
     picked: dict[int, Ingredient] = {}
     if featured:
@@ -223,7 +230,9 @@ def ingredient_notes(
         )
         for row in rows:
             entry = picked.setdefault(row.note_id, Ingredient(note=row.note))
-            entry.products.append(row.product)
+            entry.products.append(
+                ProductLink(name=row.product.name, url=row.product.get_absolute_url())
+            )
             uses[row.note_id] = uses.get(row.note_id, 0) + 1
         ranked = sorted(picked.values(), key=lambda i: (-uses[i.note.pk], i.note.name))
         picked = {i.note.pk: i for i in ranked[:limit]}
@@ -231,32 +240,38 @@ def ingredient_notes(
             del entry.products[products_per_note:]
     missing = limit - len(picked)
     if missing > 0:
-        # For each other note, its first few active products (by when they were linked):
-        # scalar subqueries that walk the note's index and stop after one match each,
-        # where ranking all of a popular note's rows would read thousands of them.
-        def nth_product(n: int) -> Subquery:
+        # For each other note, the names and slugs of its first few active products (by
+        # when they were linked): scalar subqueries that walk the note's index and stop
+        # after one match each, where ranking all of a popular note's rows would read
+        # thousands of them.
+        def nth_product(n: int, column: str) -> Subquery:
             return Subquery(
                 ProductNote.objects.filter(
                     note=OuterRef("pk"), product__is_active=True, product__category__is_active=True
                 )
                 .order_by("pk")
-                .values("product_id")[n : n + 1]
+                .values(f"product__{column}")[n : n + 1]
             )
 
-        extra = list(
+        slots = range(products_per_note)
+        columns = {f"product_{n}_{c}": nth_product(n, c) for n in slots for c in ("name", "slug")}
+        extra = (
             Note.objects.exclude(origin="")
             .exclude(pk__in=list(picked))
-            .annotate(**{f"product_{n}": nth_product(n) for n in range(products_per_note)})
-            .filter(product_0__isnull=False)
+            .annotate(**columns)
+            .filter(product_0_slug__isnull=False)
             .order_by("name")[:missing]
         )
-        wanted = {
-            getattr(note, f"product_{n}") for note in extra for n in range(products_per_note)
-        } - {None}
-        products = Product.objects.in_bulk(wanted) if wanted else {}
         for note in extra:
-            ids = [getattr(note, f"product_{n}") for n in range(products_per_note)]
-            picked[note.pk] = Ingredient(
-                note=note, products=[products[i] for i in ids if i in products]
-            )
+            links = [
+                ProductLink(
+                    name=getattr(note, f"product_{n}_name"),
+                    url=reverse(
+                        "catalog:product", kwargs={"slug": getattr(note, f"product_{n}_slug")}
+                    ),
+                )
+                for n in slots
+                if getattr(note, f"product_{n}_slug") is not None
+            ]
+            picked[note.pk] = Ingredient(note=note, products=links)
     return list(picked.values())

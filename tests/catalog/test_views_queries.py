@@ -104,7 +104,7 @@ def test_three_and_thirty_products_cost_the_same(client, count):
 
 
 # home: featured, their images, categories, moods; ingredients: the featured products'
-# notes and, when fewer than six have an origin, other notes (+1 for their products);
+# notes and, when fewer than six have an origin, other notes with their products;
 # testimonials.
 # lists: categories, moods, count, products (+category join), images.
 # product: product (+category), moods, notes (+note join), related (+category),

@@ -84,7 +84,35 @@ pidfile = os.environ.get("GUNICORN_PIDFILE") or None
 # gunicorn's runtime control socket defaults to one path per user, which two gunicorns
 # on one box would share; nothing here uses it.
 control_socket_disable = True
-# The app is imported by each worker, not by the master: a HUP then loads the code (and
-# the virtualenv) that the `current` symlink points to, which is how a VPS release
-# goes live without dropping a request.
+# The app is imported by each worker, not by the master: a worker started after the
+# `current` symlink moved (TTIN, or every worker after a HUP) runs the new release's code
+# and virtualenv, which is how a VPS release goes live without dropping a request.
 preload_app = False
+
+# With a pid file (the VPS), each worker that has loaded the app says so with a file
+# <pidfile dir>/workers/<pid>: deploy/release.py waits for the new release's workers to be
+# ready before it retires the old ones.
+_ready_dir = Path(pidfile).with_name("workers") if pidfile else None
+
+
+def on_starting(server) -> None:
+    if _ready_dir is not None and _ready_dir.is_dir():
+        for stale in _ready_dir.iterdir():  # left by a master that was killed
+            stale.unlink(missing_ok=True)
+
+
+def post_fork(server, worker) -> None:
+    # A worker's working directory is the release `current` points to now, not the one
+    # the master resolved when it started (--chdir names the symlink).
+    os.chdir(server.cfg.chdir)
+
+
+def post_worker_init(worker) -> None:
+    if _ready_dir is not None:
+        _ready_dir.mkdir(parents=True, exist_ok=True)
+        (_ready_dir / str(worker.pid)).touch()
+
+
+def child_exit(server, worker) -> None:
+    if _ready_dir is not None:
+        (_ready_dir / str(worker.pid)).unlink(missing_ok=True)

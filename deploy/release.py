@@ -46,6 +46,7 @@ from pathlib import Path
 
 DEFAULT_ROOT = "/var/www/the-scent"
 SHARED_LINKS = {".env": ".env", "storage": "storage"}
+SIGNAL_SPACING = 0.25  # seconds between two signals of one kind to gunicorn's master
 STORAGE_DIRS = ("app/public", "logs", "framework/cache", "framework/sessions")
 
 
@@ -227,11 +228,61 @@ def switch_current(layout: Layout, release_id: str) -> None:
     os.replace(tmp, layout.current)  # the same system call as `mv -T`
 
 
-def reload_web(pidfile: Path) -> None:
-    """HUP gunicorn's master: new workers load `current`, old ones finish their requests."""
+def _workers(master: int) -> set[int]:
+    """gunicorn's worker pids: the master's children (Linux /proc)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return {int(pid) for pid in children}
+
+
+def _wait(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def warm_switch(master: int, ready_dir: Path, timeout: float) -> bool:
+    """Start as many new workers as there are (TTIN), wait until they have loaded the new
+    release, then retire the old ones (TTOU: gunicorn stops its oldest workers, gracefully).
+
+    Unlike a HUP, which stops the old workers at once and leaves requests waiting while
+    the new ones import the app, some worker is always ready to answer. Signals of one
+    kind are spaced out: two arriving together may be handled as one. A worker recycled
+    meanwhile (max_requests) is replaced by one running the new release, so only the
+    counts matter: n TTIN, n TTOU, and in the end no old worker left.
+    """
+    old = _workers(master)
+    if not old:
+        return False
+    for _ in old:
+        os.kill(master, signal.SIGTTIN)
+        time.sleep(SIGNAL_SPACING)
+
+    def new_ready() -> bool:
+        ready = {int(p.name) for p in ready_dir.iterdir() if p.name.isdigit()}
+        return len((ready & _workers(master)) - old) >= len(old)
+
+    if not _wait(new_ready, timeout):
+        raise DeployError(
+            f"the new release's workers did not come up within {timeout:.0f}s; "
+            "check the web log, then `release.py rollback`"
+        )
+    for _ in old:
+        os.kill(master, signal.SIGTTOU)
+        time.sleep(SIGNAL_SPACING)
+    # Each old worker finishes the requests it has (up to graceful_timeout), then exits.
+    if not _wait(lambda: not _workers(master) & old, timeout):
+        raise DeployError("old gunicorn workers are still running; check the web log")
+    return True
+
+
+def reload_web(pidfile: Path, mode: str = "warm", timeout: float = 120) -> None:
+    """Make gunicorn serve what `current` points to now, without refusing a request."""
     try:
-        pid = int(pidfile.read_text().strip())
-        os.kill(pid, signal.SIGHUP)
+        master = int(pidfile.read_text().strip())
+        os.kill(master, 0)
     except FileNotFoundError:
         say(
             f"web server not running (no {pidfile}); start it, e.g. supervisorctl start the-scent-web"
@@ -240,11 +291,17 @@ def reload_web(pidfile: Path) -> None:
     except (ValueError, ProcessLookupError):
         say(f"web server not running (stale {pidfile}); start it")
         return
-    say(f"reloaded gunicorn (HUP to master {pid})")
+    ready_dir = pidfile.with_name("workers")
+    warm = mode == "warm" and ready_dir.is_dir() and Path(f"/proc/{master}").is_dir()
+    if warm and warm_switch(master, ready_dir, timeout):
+        say(f"gunicorn (master {master}): new workers ready, old ones retired")
+        return
+    os.kill(master, signal.SIGHUP)
+    say(f"reloaded gunicorn (HUP to master {master})")
 
 
 def after_switch(layout: Layout, args: argparse.Namespace) -> None:
-    reload_web(Path(args.pidfile) if args.pidfile else layout.run / "gunicorn.pid")
+    reload_web(Path(args.pidfile) if args.pidfile else layout.run / "gunicorn.pid", args.reload)
     for command in args.restart or []:
         run(shlex.split(command), what="restart")
 
@@ -338,6 +395,14 @@ def parser() -> argparse.ArgumentParser:
     def switch_options(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
             "--pidfile", help="gunicorn master's pid file (default ROOT/shared/run/gunicorn.pid)"
+        )
+        sp.add_argument(
+            "--reload",
+            choices=("warm", "hup"),
+            default="warm",
+            help="warm (default): start new gunicorn workers, retire the old ones once the new "
+            "are ready; hup: gunicorn's HUP (also re-reads gunicorn.conf.py; requests wait "
+            "while the new workers start)",
         )
         sp.add_argument(
             "--restart",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import http.client
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -134,6 +135,14 @@ def test_switching_releases_under_load_drops_no_request(served):
         # The HUP makes new workers load release B; wait until /version says so.
         wait_until(lambda: served_version(nginx).startswith(release_b), "release B")
         after_switch = load.total
+
+        # The old workers are gone (two workers, as configured); the new ones work in
+        # release B's directory. Polled: a worker recycled by max_requests is briefly missing.
+        def two_workers_in_b() -> bool:
+            cwds = {os.readlink(f"/proc/{pid}/cwd") for pid in site.workers()}
+            return len(site.workers()) == 2 and cwds == {str(site.root / "releases" / release_b)}
+
+        wait_until(two_workers_in_b, "two workers in release B")
         load.wait_for(max(5000, after_switch + 1000))
         tail = list(load.versions[-200:])
 

@@ -45,6 +45,13 @@ schedule.command(
     name="sessions:clear",
     description="Delete expired sessions (Django's clearsessions).",
 )
+schedule.command(
+    "payments_sync",
+    cron="4-59/5 * * * *",
+    name="payments:sync",
+    description="Ask Stripe about open card payments whose webhook never came, a minute "
+    "before unpaid orders are released.",
+)
 schedule.call(
     release_expired,
     cron="*/5 * * * *",

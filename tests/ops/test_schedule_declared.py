@@ -13,7 +13,7 @@ def next_runs(cron: str, start: datetime, count: int) -> list[datetime]:
 
 
 def test_operations_jobs_are_scheduled():
-    names = {job.name for job in schedule.jobs()}
+    names = {job.name for job in schedule.jobs}
     assert {
         "heartbeat",
         "queue:prune",

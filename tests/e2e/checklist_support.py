@@ -112,7 +112,9 @@ class LiveShop:
         def found() -> EmailMessage | None:
             return next((m for m in list(self.smtp.messages) if matches(m)), None)
 
-        return wait_until(found, timeout=timeout, what=f"an e-mail to {address}: {subject}")  # type: ignore[return-value]
+        message = wait_until(found, timeout=timeout, what=f"an e-mail to {address}: {subject}")
+        assert_links_lead_to(message, self.url)  # type: ignore[arg-type]
+        return message  # type: ignore[return-value]
 
     def messages_to(self, address: str) -> list[EmailMessage]:
         return [m for m in list(self.smtp.messages) if address in str(m["To"])]
@@ -142,6 +144,22 @@ class LiveShop:
 
 def text_body(message: EmailMessage) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def links(message: EmailMessage) -> list[str]:
+    """Every http(s) address in the message's plain-text and HTML bodies."""
+    found = []
+    for kind in ("plain", "html"):
+        body = message.get_body(preferencelist=(kind,))
+        if body is not None:
+            found += re.findall(r"https?://[^\s<>\"')]+", body.get_content())
+    return found
+
+
+def assert_links_lead_to(message: EmailMessage, base_url: str) -> None:
+    """Every link in an e-mail is an absolute address of this shop (APP_URL), nothing else."""
+    stray = [url for url in links(message) if not url.startswith(base_url)]
+    assert not stray, f"{message['Subject']}: links outside {base_url}: {stray}"
 
 
 def first_link(message: EmailMessage, path_pattern: str) -> str:

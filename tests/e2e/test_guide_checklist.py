@@ -337,6 +337,16 @@ def test_quiz_recommends_a_product_that_goes_in_the_cart(open_page, shop, shots)
     expect(first.locator(".quiz-why")).to_contain_text("Helps you sleep")
     shots(page, "quiz-results")
 
+    # The matches can be e-mailed; the worker delivers them.
+    email = new_email("noor")
+    send = page.locator("form.quiz-email")
+    send.get_by_label("E-mail address").fill(email)
+    send.get_by_role("button", name="Send").click()
+    expect(page.get_by_text(f"Your recommendations are on their way to {email}.")).to_be_visible()
+    text = text_body(shop.mail_to(email, "Your scent quiz results"))
+    assert "Lavender & Vetiver Candle ($28.00)" in text
+    assert f"{shop.url}/products/lavender-vetiver-candle/" in text
+
     first.get_by_role("link", name="Lavender & Vetiver Candle").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Lavender & Vetiver Candle")
     page.get_by_role("button", name="Add to cart", exact=True).click()

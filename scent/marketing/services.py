@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -117,13 +117,17 @@ def review_save(*, user, product: Product, rating: int, title: str = "", body: s
         "status": ReviewStatus.PENDING,
         "moderated_at": None,
     }
-    try:
-        with transaction.atomic():
-            review, _ = Review.objects.update_or_create(user=user, product=product, defaults=values)
-    except IntegrityError:
-        # The same customer sent the form twice at once: the other request created it.
-        review, _ = Review.objects.update_or_create(user=user, product=product, defaults=values)
-    return review
+    mine = Review.objects.filter(user=user, product=product)
+    # Plain statements, each its own transaction: an edit is one UPDATE; a new review is an
+    # INSERT, and a double-submitted form's second INSERT fails on the unique constraint
+    # and becomes an UPDATE (locking the row after a failed insert deadlocks on MariaDB).
+    if not mine.update(**values):
+        try:
+            with transaction.atomic():
+                Review.objects.create(user=user, product=product, **values)
+        except IntegrityError:
+            mine.update(**values)
+    return mine.get()
 
 
 def reviews_moderate(*, reviews: QuerySet[Review], status: str) -> int:
@@ -168,46 +172,39 @@ def unsubscribe_url(email: str) -> str:
 
 
 def subscriber_subscribe(*, email: str, source: str = "") -> SubscribeOutcome:
-    """Start (or restart) the double opt-in for `email`; raises ValidationError if invalid."""
+    """Start (or restart) the double opt-in for `email`; raises ValidationError if invalid.
+
+    Race-safe without explicit locks: the row is created with an insert that ignores
+    a duplicate (committed at once), and the right to send a confirmation is taken by
+    one conditional UPDATE, which the database lets exactly one request win. (Locking
+    the row after a failed insert deadlocks on MariaDB when several requests race.)
+    """
     email = normalise_email(email)
     validate_email(email)
+    Subscriber.objects.bulk_create(
+        [Subscriber(email=email, source=source[:20])], ignore_conflicts=True
+    )
     now = timezone.now()
+    may_send = Q(status=SubscriberStatus.UNSUBSCRIBED) | Q(status=SubscriberStatus.PENDING) & (
+        Q(confirmation_sent_at__isnull=True) | Q(confirmation_sent_at__lte=now - RESEND_INTERVAL)
+    )
     with transaction.atomic():
-        subscriber = _locked_subscriber(email, source)
-        if subscriber.status == SubscriberStatus.CONFIRMED:
-            return SubscribeOutcome.ALREADY
-        if (
-            subscriber.status == SubscriberStatus.PENDING
-            and subscriber.confirmation_sent_at
-            and now - subscriber.confirmation_sent_at < RESEND_INTERVAL
-        ):
-            return SubscribeOutcome.TOO_SOON
-        subscriber.status = SubscriberStatus.PENDING
-        subscriber.confirmation_sent_at = now
-        subscriber.unsubscribed_at = None
-        subscriber.save(update_fields=["status", "confirmation_sent_at", "unsubscribed_at"])
-        queue_email(
-            to=[email],
-            template="newsletter_confirm",
-            context={
-                "confirm_url": confirm_url(email),
-                "valid_days": CONFIRM_MAX_AGE.days,
-            },
+        claimed = (
+            Subscriber.objects.filter(email=email)
+            .filter(may_send)
+            .update(status=SubscriberStatus.PENDING, confirmation_sent_at=now, unsubscribed_at=None)
         )
-    return SubscribeOutcome.SENT
-
-
-def _locked_subscriber(email: str, source: str) -> Subscriber:
-    """The row for `email`, locked for this transaction; created if new (race-safe)."""
-    subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
-    if subscriber is not None:
-        return subscriber
-    try:
-        with transaction.atomic():
-            return Subscriber.objects.create(email=email, source=source[:20])
-    except IntegrityError:
-        # Another request created it between our read and write: use theirs.
-        return Subscriber.objects.select_for_update().get(email=email)
+        if claimed:
+            queue_email(
+                to=[email],
+                template="newsletter_confirm",
+                context={"confirm_url": confirm_url(email), "valid_days": CONFIRM_MAX_AGE.days},
+            )
+            return SubscribeOutcome.SENT
+    status = Subscriber.objects.filter(email=email).values_list("status", flat=True).first()
+    if status == SubscriberStatus.CONFIRMED:
+        return SubscribeOutcome.ALREADY
+    return SubscribeOutcome.TOO_SOON
 
 
 def _email_from(token: str, *, salt: str, max_age: timedelta | None) -> str:

@@ -58,7 +58,7 @@ def test_quiz_to_recommendation_to_cart(page, shop, screenshot, assert_accessibl
 
     first.get_by_role("link", name="Lavender oil").click()
     page.wait_for_url(re.compile(r"/products/lavender-oil/$"))
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
     page.goto("/cart/")
     assert page.get_by_role("link", name="Lavender oil").first.is_visible()
 

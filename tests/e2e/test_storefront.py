@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from scent.catalog.models import ScentFamily
 from scent.catalog.seeding import seed_demo_catalogue
+from scent.marketing import models as marketing_models
 from tests.factories import (
     CategoryFactory,
     NoteFactory,
@@ -24,6 +25,11 @@ from tests.factories import (
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"  # UserFactory's
+QUOTES = [
+    ("The Deep Sleep Blend is the only thing that quiets my mind at night.", "Maren, Bristol"),
+    ("Beautifully packed, and the lavender smells like the fields in Provence.", "Jonas, Leipzig"),
+    ("Calm, honest oils and a shop that feels like a deep breath.", "Priya, Leeds"),
+]
 LIGHT_BG = "rgb(248, 246, 241)"  # --bg of each theme
 DARK_BG = "rgb(23, 25, 23)"
 
@@ -245,6 +251,8 @@ def test_every_main_page_is_accessible_in_both_themes_on_phones_and_desktops(
     light and dark at 390 and 1280 px, on the demo catalogue; screenshots of each."""
     seed_demo_catalogue()
     ShippingMethodFactory()
+    for position, (quote, author) in enumerate(QUOTES):
+        marketing_models.Testimonial.objects.create(quote=quote, author=author, position=position)
     customer = UserFactory(email="ada@example.com")
     problems: list[str] = []
 
@@ -261,6 +269,8 @@ def test_every_main_page_is_accessible_in_both_themes_on_phones_and_desktops(
             label = f"{width}-{theme}"
             page = new_page(width=width, height=900, color_scheme=theme)
             page.goto("/")
+            expect(page.get_by_role("heading", name="Kind words")).to_be_visible()
+            expect(page.get_by_role("heading", name="Where our botanicals grow")).to_be_visible()
             check(page, "home", shot=True)
             page.goto("/products/")
             check(page, "list", shot=True)

@@ -194,7 +194,8 @@ def rank(*, answers: dict[str, str], limit: int = RECOMMENDATIONS) -> list[int]:
     """Ids of the best-matching active products, in-stock first; one query, cached a minute.
 
     Products within the budget are ranked by how many answers they match (weighted);
-    when none fits the budget, the closest matches at any price are returned.
+    products matching nothing are left out unless nothing matches at all, and when no
+    match fits the budget the closest matches at any price are returned.
     The answer space is small (a few thousand combinations), so the cache saves the
     scan of a large catalogue for most shoppers.
     """
@@ -241,8 +242,21 @@ def _rank(answers: dict[str, str], limit: int) -> list[int]:
         .values_list("pk", flat=True)
     )
     budget = max_price(answers["budget"])
-    ids = list(qs.filter(price__lte=budget)[:limit]) if budget is not None else []
-    return ids or list(qs[:limit])
+    # Products that match something, within the budget; failing that, matches at any
+    # price; failing that (a tiny catalogue), whatever the shop has.
+    attempts = [qs.filter(score__gt=0), qs]
+    if budget is not None:
+        attempts = [
+            attempts[0].filter(price__lte=budget),
+            attempts[0],
+            qs.filter(price__lte=budget),
+            qs,
+        ]
+    for attempt in attempts:
+        ids = list(attempt[:limit])
+        if ids:
+            return ids
+    return []
 
 
 def recommend(*, answers: dict[str, str], limit: int = RECOMMENDATIONS) -> Recommendations:

@@ -319,3 +319,19 @@ def test_results_page_shows_the_saved_matches_minus_products_since_withdrawn(cli
 def test_a_shop_without_moods_has_no_quiz_to_offer_yet(client, db):
     assert b"The quiz needs the shop" in client.get("/quiz/").content
     assert b'action="/quiz/quick/"' not in client.get("/").content
+
+
+def test_products_matching_nothing_are_left_out(shop):
+    result = names(
+        recommend(
+            answers={
+                "mood": "energy",
+                "family": "citrus",
+                "intensity": "balanced",
+                "format": "any",
+                "budget": "any",
+            }
+        )
+    )
+
+    assert result == ["Lemon oil"]

@@ -104,17 +104,29 @@ class SubscriberAdmin(admin.ModelAdmin):
     list_display = ["email", "status", "source", "created_at", "confirmed_at", "unsubscribed_at"]
     list_filter = ["status", "source", "created_at"]
     search_fields = ["email"]
+    # Consent is the subscriber's: staff can see it and unsubscribe someone who asks,
+    # but never confirm an address themselves.
     readonly_fields = [
         "email",
+        "status",
         "source",
         "created_at",
         "confirmation_sent_at",
         "confirmed_at",
         "unsubscribed_at",
     ]
-    fields = ["email", "status", *readonly_fields[1:]]
-    actions = ["export_csv"]
+    fields = readonly_fields
+    actions = ["export_csv", "unsubscribe"]
     ordering = ["-created_at", "-id"]
+
+    @admin.action(description="Unsubscribe the selected addresses", permissions=["change"])
+    def unsubscribe(self, request: HttpRequest, queryset: QuerySet[Subscriber]) -> None:
+        n = services.subscribers_unsubscribe(subscribers=queryset)
+        self.message_user(
+            request,
+            ngettext("%d address unsubscribed.", "%d addresses unsubscribed.", n) % n,
+            messages.SUCCESS,
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # addresses come in through the double opt-in only

@@ -241,11 +241,16 @@ def subscriber_from_unsubscribe_token(token: str) -> Subscriber:
 def subscriber_unsubscribe(*, token: str) -> Subscriber:
     """Unsubscribe the address of a valid unsubscribe link (idempotent; links never expire)."""
     subscriber = subscriber_from_unsubscribe_token(token)
-    Subscriber.objects.filter(pk=subscriber.pk).exclude(
-        status=SubscriberStatus.UNSUBSCRIBED
-    ).update(status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now())
+    subscribers_unsubscribe(subscribers=Subscriber.objects.filter(pk=subscriber.pk))
     subscriber.refresh_from_db()
     return subscriber
+
+
+def subscribers_unsubscribe(*, subscribers: QuerySet[Subscriber]) -> int:
+    """Unsubscribe `subscribers` (e.g. staff acting on a request); returns how many changed."""
+    return subscribers.exclude(status=SubscriberStatus.UNSUBSCRIBED).update(
+        status=SubscriberStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now()
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -324,6 +324,22 @@ def test_staff_filter_search_and_export_csv(client, admin_user):
     ]
 
 
+def test_staff_unsubscribe_on_request_but_cannot_confirm(client, admin_user):
+    ada = confirmed("ada@example.com")
+    pending = Subscriber.objects.create(email="pending@example.com")
+    client.force_login(admin_user)
+
+    client.post(
+        "/admin/marketing/subscriber/", {"action": "unsubscribe", "_selected_action": [ada.pk]}
+    )
+    client.post(f"/admin/marketing/subscriber/{pending.pk}/change/", {"status": "confirmed"})
+
+    ada.refresh_from_db()
+    pending.refresh_from_db()
+    assert ada.status == "unsubscribed" and ada.unsubscribed_at
+    assert pending.status == "pending"
+
+
 def test_csv_export_defuses_spreadsheet_formulas(client, admin_user):
     Subscriber.objects.create(email="=hyperlink@example.com", source="+footer")
     client.force_login(admin_user)

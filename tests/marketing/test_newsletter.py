@@ -172,6 +172,7 @@ def test_unsubscribe_link_asks_first_then_unsubscribes(client):
 
     assert b"You're unsubscribed" in done.content
     assert Subscriber.objects.get().status == "unsubscribed"
+    assert b"You're unsubscribed" in client.get(url).content  # the link again: no button
 
 
 def test_one_click_unsubscribe_from_a_mail_client_needs_no_csrf_token():

@@ -38,6 +38,7 @@ from tests.ops.conftest import ROOT, ScentProcesses, SmtpServer, _Collector, wai
 from tests.ops.prod_server import production_env
 
 CARD = "4242 4242 4242 4242"
+HEALTH_TOKEN = "checklist-health-token"  # `Authorization: Bearer ...` shows /health's details
 # The processes' output of the last run (gunicorn, worker, commands) is kept here.
 LOG_DIR = ROOT / "test-artifacts" / "logs"
 
@@ -207,6 +208,7 @@ def running_shop(cert_dir: Path) -> Iterator[LiveShop]:
             MAIL_PORT=str(smtp.port),
             MAIL_FROM_ADDRESS="hello@thescent.test",
             MAINTENANCE_DRIVER="database",
+            HEALTH_TOKEN=HEALTH_TOKEN,
             PYTHONPATH=str(ROOT),
         )
         processes = ScentProcesses(env, root)

@@ -21,7 +21,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.deploy.conftest import tls_cert  # noqa: F401 - the self-signed certificate fixture
-from tests.e2e.checklist_support import CARD, LiveShop, first_link, running_shop, text_body
+from tests.e2e.checklist_support import (
+    CARD,
+    HEALTH_TOKEN,
+    LiveShop,
+    first_link,
+    running_shop,
+    text_body,
+)
 from tests.e2e.conftest import browser  # noqa: F401 - shared fixtures
 from tests.ops.conftest import wait_until
 
@@ -417,7 +424,30 @@ def test_password_reset_by_the_emailed_link(open_page, shop, shots):
     expect(page.get_by_role("heading", level=1)).to_have_text("This link has expired")
 
 
-# --- 7. maintenance mode and the secret bypass (last: it takes the shop down) -----------------
+# --- 7. the guide: "Verify Queue Workers" and "Verify Scheduled Tasks" ----------------------
+def test_health_shows_database_cache_queue_and_scheduler_ok(open_page, shop):
+    page = open_page()
+    details = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
+    # A shop whose scheduler never ran is not healthy ...
+    response = page.request.get("/health", headers=details)
+    assert response.status == 503
+    assert response.json()["checks"]["scheduler"]["error"] == "the scheduler has never run"
+    # ... until cron's `scent schedule run` ticks (the worker has been running all along).
+    shop.scent("schedule", "run")
+    response = page.request.get("/health", headers=details)
+    report = response.json()
+    assert response.status == 200, report
+    statuses = {name: check["status"] for name, check in report["checks"].items()}
+    assert (
+        statuses.items()
+        >= {"database": "ok", "cache": "ok", "queue": "ok", "scheduler": "ok"}.items()
+    )
+    assert report["checks"]["queue"]["connection"] == "database"
+    # Without the token, only the verdict.
+    assert page.request.get("/health").json() == {"status": "ok"}
+
+
+# --- 8. maintenance mode and the secret bypass (last: it takes the shop down) -----------------
 def wait_for_status(page: Page, path: str, status: int):
     """Reload until the shop answers `status` (every process re-reads the state each second)."""
     holder = {}
@@ -455,7 +485,7 @@ def test_maintenance_page_and_the_secret_bypass(open_page, shop, shots):
     expect(visitor.get_by_role("searchbox", name="Search products")).to_be_visible()
 
 
-# --- 8. the guide: "Check Logs ... for any errors" -------------------------------------------
+# --- 9. the guide: "Check Logs ... for any errors" -------------------------------------------
 def test_logs_of_web_and_worker_show_no_errors(shop):
     """Runs last: everything above went through these processes."""
     errors = [

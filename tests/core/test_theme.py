@@ -108,3 +108,9 @@ def test_the_theme_form_is_protected_against_cross_site_posts():
     response = Client(enforce_csrf_checks=True).post("/theme/", {"theme": "dark"})
 
     assert response.status_code == 403
+
+
+def test_pages_say_they_vary_by_cookie_so_caches_keep_themes_apart(client):
+    response = client.get("/products/")
+
+    assert "Cookie" in response["Vary"]

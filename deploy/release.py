@@ -292,7 +292,8 @@ def reload_web(pidfile: Path, mode: str = "warm", timeout: float = 120) -> None:
         say(f"web server not running (stale {pidfile}); start it")
         return
     ready_dir = pidfile.with_name("workers")
-    warm = mode == "warm" and ready_dir.is_dir() and Path(f"/proc/{master}").is_dir()
+    children = Path(f"/proc/{master}/task/{master}/children")  # Linux; else a HUP
+    warm = mode == "warm" and ready_dir.is_dir() and children.is_file()
     if warm and warm_switch(master, ready_dir, timeout):
         say(f"gunicorn (master {master}): new workers ready, old ones retired")
         return

@@ -65,7 +65,7 @@ def smtp_sink(settings) -> Iterator[SmtpServer]:
 
 def _add_to_cart(page, product) -> None:
     page.goto(product.get_absolute_url())
-    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Add to cart", exact=True).click()
     expect(page.get_by_text(f"Added {product.name} to your cart.")).to_be_visible()
 
 

@@ -141,7 +141,7 @@ def test_shopper_opens_home_searches_filters_and_opens_a_product(page, catalogue
     assert page.get_by_text("Only 3 left").is_visible()
     assert page.get_by_role("img", name="Amber bottle of lavender oil").is_visible()
     assert page.get_by_role("link", name=re.compile("Show picture 2 of 2")).is_visible()
-    assert page.get_by_role("button", name="Add to cart").is_enabled()
+    assert page.get_by_role("button", name="Add to cart", exact=True).is_enabled()
     assert page.get_by_role("region", name="Scent notes").get_by_text("Cedarwood").is_visible()
     assert _broken_images(page) == []
     screenshot(page, "product-1280")

@@ -233,6 +233,28 @@ def add_to_cart(page: Page, slug: str, name: str) -> None:
     expect(page.get_by_text(f"Added {name} to your cart.")).to_be_visible()
 
 
+def admin_log_in(shop: LiveShop, page: Page) -> None:
+    """A staff account made the operator's way (createsuperuser), signed in to the admin."""
+    email = new_email("staff")
+    code, output = shop.processes.run(
+        "createsuperuser",
+        "--noinput",
+        "--email",
+        email,
+        env={"DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+    )
+    assert code == 0, output
+    page.goto("/admin/login/")
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(
+        page.get_by_role("link", name="Log out")
+        .or_(page.get_by_role("button", name="Log out"))
+        .first
+    ).to_be_visible()
+
+
 def test_buy_with_a_coupon_and_the_test_gateway_then_find_the_order_and_the_email(
     open_page, shop, shots
 ):
@@ -315,6 +337,23 @@ def test_buy_with_a_coupon_and_the_test_gateway_then_find_the_order_and_the_emai
     expect(page.get_by_text(number).first).to_be_visible()
     expect(page.get_by_text("$41.40").first).to_be_visible()
     assert len([m for m in shop.messages_to(email) if number in str(m["Subject"])]) == 1
+
+    # The guide: "a real small test payment if possible, then refund": staff refund it.
+    staff = open_page()
+    admin_log_in(shop, staff)
+    staff.goto(f"/admin/orders/order/?q={number}")
+    staff.get_by_role("link", name=number).click()
+    staff.get_by_role("link", name="Refund…").click()
+    staff.get_by_label(f"Refund amount for {number}").fill("41.40")
+    staff.get_by_label("Reason").fill("Checklist test payment")
+    shots(staff, "admin-refund")
+    staff.get_by_role("button", name="Refund").click()
+    expect(staff.locator(".messagelist")).to_contain_text(number)
+
+    refund = shop.mail_to(email, f"A refund of $41.40 for your order {number}")
+    assert number in text_body(refund)
+    page.goto("/account/orders/")
+    expect(page.get_by_role("row").filter(has_text=number)).to_contain_text("Refunded")
 
 
 # --- 4. scent quiz -> a recommended product -> cart ------------------------------------------

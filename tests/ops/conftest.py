@@ -74,16 +74,37 @@ class _Collector:
 
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
-    """A real SMTP server on 127.0.0.1, on a port the OS picks."""
+    """A real SMTP server on 127.0.0.1, on a port the OS picks.
+
+    The server's event loop is created and run entirely in its own thread: the test's
+    thread may already be running a loop (Playwright's sync API keeps one there once a
+    browser test has run in this worker), and run_until_complete would refuse.
+    """
     loop = asyncio.new_event_loop()
     result = SmtpServer(host="127.0.0.1", port=0)
     collector = _Collector(result)
-    server = loop.run_until_complete(
-        loop.create_server(lambda: SMTP(collector), host="127.0.0.1", port=0)
-    )
-    result.port = server.sockets[0].getsockname()[1]
-    thread = threading.Thread(target=loop.run_forever, name="smtp-server", daemon=True)
+    started = threading.Event()
+    holder: dict = {}
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            holder["server"] = loop.run_until_complete(
+                loop.create_server(lambda: SMTP(collector), host="127.0.0.1", port=0)
+            )
+        except BaseException as error:  # reported to the test below
+            holder["error"] = error
+            started.set()
+            return
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, name="smtp-server", daemon=True)
     thread.start()
+    if not started.wait(timeout=10) or "error" in holder:
+        raise RuntimeError(f"the test SMTP server did not start: {holder.get('error')}")
+    server = holder["server"]
+    result.port = server.sockets[0].getsockname()[1]
     try:
         yield result
     finally:

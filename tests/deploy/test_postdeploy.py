@@ -105,6 +105,11 @@ def test_a_shop_without_hsts_or_with_an_untrusted_certificate_fails(shop):
     assert result.returncode == 1
     assert "✗ TLS certificate: not valid for localhost: self-signed certificate" in result.stdout
 
+    # --insecure accepts it for local testing, and says the certificate went unchecked.
+    result = postdeploy_check(nginx, "--insecure")
+    assert result.returncode == 0, result.stdout
+    assert "- TLS certificate: not verified (--insecure)" in result.stdout
+
 
 def test_refuses_something_that_is_not_a_url():
     scent = Path(sys.executable).parent / "scent"

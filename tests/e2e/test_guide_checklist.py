@@ -350,6 +350,10 @@ def test_buy_with_a_coupon_and_the_test_gateway_then_find_the_order_and_the_emai
     staff.get_by_role("button", name="Refund").click()
     expect(staff.locator(".messagelist")).to_contain_text(number)
 
+    staff.goto("/admin/dashboard/")
+    expect(staff.get_by_role("heading", name="Revenue per day")).to_be_visible()
+    shots(staff, "admin-dashboard")
+
     refund = shop.mail_to(email, f"A refund of $41.40 for your order {number}")
     assert number in text_body(refund)
     page.goto("/account/orders/")

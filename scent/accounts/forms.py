@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from scent.accounts.countries import COUNTRIES
 from scent.accounts.models import Address, User
-from scent.accounts.services import email_is_taken, normalize_email
+from scent.accounts.services import ADDRESS_FIELDS, email_is_taken, normalize_email
 from scent.core.emails import queue_email
 
 DUPLICATE_EMAIL = "An account with this e-mail already exists."
@@ -236,17 +236,7 @@ class AddressForm(forms.ModelForm):
 
     class Meta:
         model = Address
-        fields = (
-            "label",
-            "full_name",
-            "line1",
-            "line2",
-            "city",
-            "region",
-            "postal_code",
-            "country",
-            "phone",
-        )
+        fields = ADDRESS_FIELDS
         labels = {
             "label": "Label (optional)",
             "line1": "Address line 1",

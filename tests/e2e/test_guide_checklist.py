@@ -70,7 +70,8 @@ def watch(page: Page, problems: list[str]) -> None:
             problems.append(f"{page.url}: {response.status} for {response.url}")
 
     def on_failed(request) -> None:
-        if request.resource_type in SUBRESOURCES:
+        # ERR_ABORTED: the page was left while a picture was still loading; not a fault.
+        if request.resource_type in SUBRESOURCES and request.failure != "net::ERR_ABORTED":
             problems.append(f"{page.url}: {request.failure} for {request.url}")
 
     page.on("console", on_console)

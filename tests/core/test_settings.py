@@ -25,11 +25,16 @@ PRODUCTION = {
 
 
 def run_scent(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
-    """Run `scent ...` in a clean environment (no .env, no inherited APP_* variables)."""
+    """Run `scent ...` in a clean environment (no .env, no inherited APP_* variables).
+
+    DJANGO_ALLOW_ASYNC_UNSAFE is dropped too: the browser tests set it in this process
+    while Chromium runs, and Django's deployment checklist rightly refuses it.
+    """
     base = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("APP_", "DB_", "STRIPE_", "MAIL_", "PYTEST", "DATABASE_URL"))
+        and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     base |= {"APP_ENV_FILE": str(tmp_path / "no.env"), "STORAGE_PATH": str(tmp_path / "storage")}
     return subprocess.run(

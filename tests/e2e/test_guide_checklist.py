@@ -143,7 +143,7 @@ def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
-# --- 1. registration and login --------------------------------------------------------------
+# --- 1. registration and login -------------------------------------------------------------------
 def test_register_log_out_and_log_in_again(open_page, shop, shots):
     page = open_page()
     email = new_email("rosa")
@@ -166,7 +166,7 @@ def test_register_log_out_and_log_in_again(open_page, shop, shots):
     expect(page.get_by_text(email).first).to_be_visible()
 
 
-# --- 2. browsing: search, filter, sort -----------------------------------------------------
+# --- 2. the guide: "Check HTTPS", "APP_DEBUG=false" ----------------------------------------------
 def test_the_shop_answers_on_https_only_without_debug_pages(open_page, shop, shots):
     page = open_page()
     # nginx sends http:// to https:// (on the standard port, as in production) ...
@@ -185,6 +185,7 @@ def test_the_shop_answers_on_https_only_without_debug_pages(open_page, shop, sho
     shots(page, "404")
 
 
+# --- 3. browsing: search, filter, sort -----------------------------------------------------------
 def test_search_filter_and_sort_the_catalogue(open_page, shop, shots):
     page = open_page()
     page.goto("/")
@@ -227,7 +228,7 @@ def test_search_filter_and_sort_the_catalogue(open_page, shop, shots):
     shots(page, "product")
 
 
-# --- 3. cart, coupon, checkout with the test gateway, confirmation, account, e-mail ----------
+# --- 4. cart, coupon, test-gateway checkout, confirmation, account, e-mails, staff refund --------
 def add_to_cart(page: Page, slug: str, name: str) -> None:
     page.goto(f"/products/{slug}/")
     page.get_by_role("button", name="Add to cart", exact=True).click()
@@ -361,7 +362,7 @@ def test_buy_with_a_coupon_and_the_test_gateway_then_find_the_order_and_the_emai
     expect(page.get_by_role("row").filter(has_text=number)).to_contain_text("Refunded")
 
 
-# --- 4. scent quiz -> a recommended product -> cart ------------------------------------------
+# --- 5. scent quiz -> a recommended product -> cart ----------------------------------------------
 def test_quiz_recommends_a_product_that_goes_in_the_cart(open_page, shop, shots):
     page = open_page()
     page.goto("/quiz/")
@@ -407,7 +408,7 @@ def test_quiz_recommends_a_product_that_goes_in_the_cart(open_page, shop, shots)
     expect(page.locator("[data-subtotal]")).to_have_text("$28.00")
 
 
-# --- 5. newsletter double opt-in ---------------------------------------------------------------
+# --- 6. newsletter double opt-in -----------------------------------------------------------------
 def test_newsletter_sign_up_is_confirmed_by_the_emailed_link(open_page, shop, shots):
     page = open_page()
     email = new_email("june")
@@ -435,7 +436,7 @@ def test_newsletter_sign_up_is_confirmed_by_the_emailed_link(open_page, shop, sh
     assert len(shop.messages_to(email)) == 1
 
 
-# --- 6. password reset by e-mail link ----------------------------------------------------------
+# --- 7. password reset by e-mail link ------------------------------------------------------------
 def test_password_reset_by_the_emailed_link(open_page, shop, shots):
     email = new_email("mira")
     register(open_page(), email)
@@ -468,7 +469,7 @@ def test_password_reset_by_the_emailed_link(open_page, shop, shots):
     expect(page.get_by_role("heading", level=1)).to_have_text("This link has expired")
 
 
-# --- 7. the guide: "Verify Queue Workers" and "Verify Scheduled Tasks" ----------------------
+# --- 8. the guide: "Verify Queue Workers" and "Verify Scheduled Tasks" ---------------------------
 def test_health_shows_database_cache_queue_and_scheduler_ok(open_page, shop):
     page = open_page()
     details = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
@@ -491,7 +492,7 @@ def test_health_shows_database_cache_queue_and_scheduler_ok(open_page, shop):
     assert page.request.get("/health").json() == {"status": "ok"}
 
 
-# --- 8. maintenance mode and the secret bypass (last: it takes the shop down) -----------------
+# --- 9. maintenance mode and the secret bypass (last: it takes the shop down) --------------------
 def wait_for_status(page: Page, path: str, status: int):
     """Reload until the shop answers `status` (every process re-reads the state each second)."""
     holder = {}
@@ -529,7 +530,7 @@ def test_maintenance_page_and_the_secret_bypass(open_page, shop, shots):
     expect(visitor.get_by_role("searchbox", name="Search products")).to_be_visible()
 
 
-# --- 9. the guide: "Check Logs ... for any errors" -------------------------------------------
+# --- 10. the guide: "Check Logs ... for any errors" ----------------------------------------------
 def test_logs_of_web_and_worker_show_no_errors(shop):
     """Runs last: everything above went through these processes."""
     errors = [

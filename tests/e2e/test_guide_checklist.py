@@ -111,13 +111,25 @@ def open_page(browser, shop) -> Iterator[Callable[..., Page]]:
 
 @pytest.fixture
 def shots(screenshot) -> Callable[[Page, str], None]:
-    """Save the page at desktop and phone widths: checklist-<name>-1280.png / -390.png."""
+    """Save the page at desktop and phone widths (checklist-<name>-1280.png / -390.png) and
+    check each with axe-core: no serious or critical accessibility violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
 
     def take(page: Page, name: str) -> None:
         size = page.viewport_size
         for label, viewport in (("1280", DESKTOP), ("390", PHONE)):
             page.set_viewport_size(viewport)
             screenshot(page, f"checklist-{name}-{label}")
+            result = axe.run(page, options={"resultTypes": ["violations"]})
+            grave = [
+                f"{v['id']} ({v['impact']}): {v['help']} at "
+                + ", ".join(" ".join(map(str, node["target"])) for node in v["nodes"][:5])
+                for v in result.response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            assert not grave, f"{page.url} at {label} px:\n" + "\n".join(grave)
         page.set_viewport_size(size)
 
     return take

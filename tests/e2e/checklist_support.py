@@ -211,6 +211,8 @@ def running_shop(cert_dir: Path) -> Iterator[LiveShop]:
             HEALTH_TOKEN=HEALTH_TOKEN,
             PYTHONPATH=str(ROOT),
         )
+        # Set in this process while Chromium runs (tests/e2e/conftest.py); not a shop setting.
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         processes = ScentProcesses(env, root)
         gunicorn: subprocess.Popen | None = None
         gunicorn_log = root / "gunicorn.log"

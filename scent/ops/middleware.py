@@ -76,8 +76,9 @@ class RequestLogMiddleware:
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             response[REQUEST_ID_HEADER] = request_id
             status = response.status_code
+            planned = getattr(response, "planned_maintenance", False)
             access_logger.log(
-                logging.ERROR if status >= 500 else logging.INFO,
+                logging.ERROR if status >= 500 and not planned else logging.INFO,
                 "%s %s %s %sms",
                 request.method,
                 request.path,
@@ -142,6 +143,10 @@ def maintenance_response(state: MaintenanceState) -> HttpResponse:
     except TemplateDoesNotExist:  # --render's template gone since `scent down` checked it
         html = render_to_string("maintenance.html", context)
     response = HttpResponse(html, status=state.status)
+    # A planned 503 is not an error: log it once, at info (access logger), and keep
+    # Django's "Service Unavailable" error line (and a Sentry event per visitor) out.
+    response.planned_maintenance = True  # type: ignore[attr-defined]
+    response._has_been_logged = True  # type: ignore[attr-defined]
     if state.retry is not None:
         response["Retry-After"] = str(state.retry)
     if state.refresh is not None:

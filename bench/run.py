@@ -65,7 +65,16 @@ def build_shop(storage: Path, extra_products: int) -> None:
 def serve(storage: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "scent.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning"],
+        [
+            str(BIN / "gunicorn"),
+            "scent.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--log-level",
+            "warning",
+        ],
         env=shop_env(storage),
         cwd=ROOT,
     )

@@ -507,6 +507,7 @@ def _init_error_tracking() -> None:
         secret_values=[SECRET_KEY, STRIPE_SECRET, STRIPE_WEBHOOK_SECRET, _db.get("PASSWORD", "")],
     )
 
+
 # --- Maintenance mode (scent down / scent up) -----------------------------------
 MAINTENANCE_DRIVER = get_choice("MAINTENANCE_DRIVER", "database", ("database", "cache", "file"))
 MAINTENANCE_CACHE_STORE = get_str("MAINTENANCE_CACHE_STORE") or "default"

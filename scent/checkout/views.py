@@ -7,6 +7,8 @@ selectors.quote(), which uses the same compute_totals() as place_order().
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -67,6 +69,34 @@ def _cart_or_none(request: HttpRequest) -> CartSummary | None:
     return summary
 
 
+StepView = Callable[..., HttpResponse]
+ALL_STEPS_BEFORE_REVIEW = ("contact", "address", "shipping")
+
+
+def checkout_step(*, after: tuple[str, ...] = ()) -> Callable[[StepView], StepView]:
+    """Call the step view as view(request, summary, state), or send the shopper back.
+
+    Back to the cart when it cannot be checked out (a message says why), or to the first
+    missing step among `after`, the steps this one needs to have been done.
+    """
+
+    def decorate(view: StepView) -> StepView:
+        @wraps(view)
+        def step(request: HttpRequest) -> HttpResponse:
+            summary = _cart_or_none(request)
+            if summary is None:
+                return redirect("cart:detail")
+            state = _state(request)
+            missing = _missing_step(state)
+            if missing in after:
+                return redirect(f"checkout:{missing}")
+            return view(request, summary, state)
+
+        return step
+
+    return decorate
+
+
 def _render(request, template: str, step: str, summary: CartSummary, state: dict, **extra):
     q = selectors.quote(
         summary=summary,
@@ -93,11 +123,8 @@ def start(request: HttpRequest) -> HttpResponse:
     return redirect(f"checkout:{_missing_step(_state(request)) or 'review'}")
 
 
-def contact(request: HttpRequest) -> HttpResponse:
-    summary = _cart_or_none(request)
-    if summary is None:
-        return redirect("cart:detail")
-    state = _state(request)
+@checkout_step()
+def contact(request: HttpRequest, summary: CartSummary, state: dict) -> HttpResponse:
     initial = {"email": state.get("email") or getattr(request.user, "email", "")}
     form = ContactForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -108,13 +135,8 @@ def contact(request: HttpRequest) -> HttpResponse:
     return _render(request, "checkout/contact.html", "contact", summary, state, form=form)
 
 
-def address(request: HttpRequest) -> HttpResponse:
-    summary = _cart_or_none(request)
-    if summary is None:
-        return redirect("cart:detail")
-    state = _state(request)
-    if not state.get("email"):
-        return redirect("checkout:contact")
+@checkout_step(after=("contact",))
+def address(request: HttpRequest, summary: CartSummary, state: dict) -> HttpResponse:
     saved = list(Address.objects.filter(user=request.user)) if request.user.is_authenticated else []
     form = AddressForm(
         request.POST if request.method == "POST" and not request.POST.get("address_id") else None,
@@ -147,14 +169,8 @@ def address(request: HttpRequest) -> HttpResponse:
     )
 
 
-def shipping(request: HttpRequest) -> HttpResponse:
-    summary = _cart_or_none(request)
-    if summary is None:
-        return redirect("cart:detail")
-    state = _state(request)
-    missing = _missing_step(state)
-    if missing in ("contact", "address"):
-        return redirect(f"checkout:{missing}")
+@checkout_step(after=("contact", "address"))
+def shipping(request: HttpRequest, summary: CartSummary, state: dict) -> HttpResponse:
     methods = selectors.active_shipping_methods()
     form = ShippingForm(
         request.POST or None,
@@ -178,14 +194,8 @@ def shipping(request: HttpRequest) -> HttpResponse:
     )
 
 
-def coupon(request: HttpRequest) -> HttpResponse:
-    summary = _cart_or_none(request)
-    if summary is None:
-        return redirect("cart:detail")
-    state = _state(request)
-    missing = _missing_step(state)
-    if missing:
-        return redirect(f"checkout:{missing}")
+@checkout_step(after=ALL_STEPS_BEFORE_REVIEW)
+def coupon(request: HttpRequest, summary: CartSummary, state: dict) -> HttpResponse:
     form = CouponForm(request.POST or None)
     if request.method == "POST":
         if request.POST.get("remove"):
@@ -226,14 +236,8 @@ def _pay_url(number: str) -> str | None:
         return None
 
 
-def review(request: HttpRequest) -> HttpResponse:
-    summary = _cart_or_none(request)
-    if summary is None:
-        return redirect("cart:detail")
-    state = _state(request)
-    missing = _missing_step(state)
-    if missing:
-        return redirect(f"checkout:{missing}")
+@checkout_step(after=ALL_STEPS_BEFORE_REVIEW)
+def review(request: HttpRequest, summary: CartSummary, state: dict) -> HttpResponse:
     if not ShippingMethod.objects.active().filter(pk=state["shipping_method_id"]).exists():
         messages.warning(request, "That delivery method is no longer offered; please choose again.")
         state.pop("shipping_method_id")
@@ -260,13 +264,11 @@ def place(request: HttpRequest) -> HttpResponse:
     if not _state(request) and (placed := _last_placed_payable(request)):
         # A second click after the first one finished: go on paying that order.
         return redirect(_pay_url(placed) or reverse("orders:confirmation", args=[placed]))
-    summary = _cart_or_none(request)
-    if summary is None:
-        return redirect("cart:detail")
-    state = _state(request)
-    missing = _missing_step(state)
-    if missing:
-        return redirect(f"checkout:{missing}")
+    return _place(request)
+
+
+@checkout_step(after=ALL_STEPS_BEFORE_REVIEW)
+def _place(request: HttpRequest, summary: CartSummary, state: dict) -> HttpResponse:
     try:
         expected_total = int(request.POST.get("expected_total", ""))
     except ValueError:

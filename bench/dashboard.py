@@ -105,8 +105,9 @@ def seed(start: int, stop: int, *, products: list, rng: random.Random) -> None:
                         OrderLine(
                             order_id=order.pk,
                             product=product,
+                            variant_id=product.first_variant_id,
                             product_name=product.name,
-                            sku=product.sku,
+                            sku=f"BENCH-{product.pk:04d}",
                             unit_price=product.price,
                             quantity=qty,
                             line_total=product.price * qty,
@@ -182,22 +183,35 @@ def main() -> int:
         setup_django(Path(tmp), args.timezone)
         from django.db import connection
 
-        from scent.catalog.models import Category, Product
+        from scent.catalog.models import Category, Product, ProductVariant
 
         rng = random.Random(42)
         category = Category.objects.create(name="Oils", slug="oils")
         products = Product.objects.bulk_create(
             Product(
                 category=category,
-                sku=f"BENCH-{i:04d}",
                 name=f"Bench oil {i}",
                 slug=f"bench-oil-{i}",
                 price=500 + i * 7,
+                price_max=500 + i * 7,
+                in_stock=i % 12 > 0,
+                variant_count=1,
                 currency="USD",
-                stock_quantity=i % 12,
             )
             for i in range(200)
         )
+        variants = ProductVariant.objects.bulk_create(
+            ProductVariant(
+                product=p,
+                label="10 ml",
+                sku=f"BENCH-{p.pk:04d}",
+                price=p.price,
+                stock_quantity=i % 12,
+            )
+            for i, p in enumerate(products)
+        )
+        for product, variant in zip(products, variants, strict=True):
+            product.first_variant_id = variant.pk
         results = {}
         for label, start, stop in (("small", 0, args.small), ("large", args.small, args.large)):
             began = time.perf_counter()

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from PIL import Image
 
 from scent.accounts.models import Address, User
+from scent.catalog.inventory import refresh_product_summary
 from scent.catalog.models import (
     Category,
     Mood,
@@ -17,6 +18,7 @@ from scent.catalog.models import (
     Product,
     ProductImage,
     ProductNote,
+    ProductVariant,
     ScentFamily,
 )
 from scent.checkout.models import Coupon, CouponKind, ShippingMethod
@@ -79,22 +81,47 @@ class NoteFactory(factory.django.DjangoModelFactory):
     family = ScentFamily.HERBAL
 
 
+_SIZE_FIELDS = ("sku", "price", "compare_at_price", "stock_quantity", "size", "weight_grams")
+
+
 class ProductFactory(factory.django.DjangoModelFactory):
+    """A product with one size built from `sku`, `price`, `compare_at_price`,
+    `stock_quantity`, `size` and `weight_grams`; or several: `variants=[{...}, ...]`
+    (each dict takes the ProductVariantFactory fields)."""
+
     class Meta:
         model = Product
         skip_postgeneration_save = True
 
     category = factory.SubFactory(CategoryFactory)
-    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
     name = factory.Sequence(lambda n: f"Product {n}")
     slug = factory.LazyAttribute(lambda o: slugify(o.name))
     short_description = "A calming essential oil."
     description = "Steam-distilled and bottled in small batches."
-    price = 1250
     currency = "USD"
-    stock_quantity = 10
     scent_family = ScentFamily.HERBAL
+    # The one size's fields (not the product's): taken out in _create.
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    price = 1250
+    compare_at_price = None
+    stock_quantity = 10
     size = "10 ml"
+    weight_grams = 0
+    variants = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        one = {name: kwargs.pop(name) for name in _SIZE_FIELDS}
+        sizes = kwargs.pop("variants")
+        product = super()._create(model_class, *args, **kwargs)
+        if sizes is None:
+            one["label"] = one.pop("size")
+            sizes = [one]
+        for position, fields in enumerate(sizes):
+            ProductVariant.objects.create(
+                product=product, **{"position": position, **_variant_defaults(), **fields}
+            )
+        return refresh_product_summary(product)
 
     @factory.post_generation
     def moods(obj, create, extracted, **kwargs):
@@ -108,6 +135,41 @@ class ProductFactory(factory.django.DjangoModelFactory):
             for position, notes in extracted.items():
                 for note in notes:
                     ProductNote.objects.create(product=obj, note=note, position=position)
+
+
+_variant_numbers = iter(range(1, 10**9))
+
+
+def _variant_defaults() -> dict:
+    n = next(_variant_numbers)
+    return {"label": f"Size {n}", "sku": f"VAR-{n:06d}", "price": 1250, "stock_quantity": 10}
+
+
+class ProductVariantFactory(factory.django.DjangoModelFactory):
+    """A size; its product's summary is refreshed (use ProductFactory for whole products)."""
+
+    class Meta:
+        model = ProductVariant
+
+    product = factory.SubFactory(ProductFactory, variants=[])  # no other size
+    label = factory.Sequence(lambda n: f"{(n % 9 + 1) * 5} ml")
+    sku = factory.Sequence(lambda n: f"VAR-{n:05d}")
+    price = 1250
+    compare_at_price = None
+    stock_quantity = 10
+    weight_grams = 0
+    position = 0
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        variant = super()._create(model_class, *args, **kwargs)
+        refresh_product_summary(variant.product)
+        return variant
+
+
+def variant_of(product: Product) -> ProductVariant:
+    """A product's first size, fresh from the database."""
+    return ProductVariant.objects.filter(product=product).order_by("position", "pk").first()
 
 
 def image_bytes(
@@ -217,8 +279,10 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
 
     order = factory.SubFactory(OrderFactory)
     product = factory.SubFactory(ProductFactory)
+    variant = factory.LazyAttribute(lambda o: variant_of(o.product) if o.product else None)
     product_name = factory.LazyAttribute(lambda o: o.product.name if o.product else "Gone")
-    sku = factory.LazyAttribute(lambda o: o.product.sku if o.product else "GONE")
-    unit_price = factory.LazyAttribute(lambda o: o.product.price if o.product else 1000)
+    variant_label = factory.LazyAttribute(lambda o: o.variant.label if o.variant else "")
+    sku = factory.LazyAttribute(lambda o: o.variant.sku if o.variant else "GONE")
+    unit_price = factory.LazyAttribute(lambda o: o.variant.price if o.variant else 1000)
     quantity = 1
     line_total = factory.LazyAttribute(lambda o: o.unit_price * o.quantity)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from scent.catalog.models import Product
+from scent.catalog.models import ProductVariant
 
 
 class Cart(models.Model):
@@ -28,21 +28,21 @@ class Cart(models.Model):
 
 
 class CartItem(models.Model):
-    """A product and a quantity; the price is always read from the product, never stored."""
+    """A size of a product and a quantity; the price is always read from the variant."""
 
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField()
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["added_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["cart", "product"], name="cart_product_once"),
+            models.UniqueConstraint(fields=["cart", "variant"], name="cart_variant_once"),
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=1), name="cart_quantity_positive"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} x {self.product_id}"
+        return f"{self.quantity} x {self.variant_id}"

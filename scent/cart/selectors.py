@@ -8,37 +8,44 @@ from django.conf import settings
 from django.db.models import Prefetch, Sum
 
 from scent.cart.models import Cart, CartItem
-from scent.catalog.models import Product, ProductImage
+from scent.catalog.models import Product, ProductImage, ProductVariant
 
 
 @dataclass(frozen=True, slots=True)
 class CartLine:
-    product: Product
+    variant: ProductVariant
     quantity: int
 
     @property
+    def product(self) -> Product:
+        return self.variant.product
+
+    @property
     def unit_price(self) -> int:
-        return self.product.price
+        return self.variant.price
 
     @property
     def line_total(self) -> int:
-        return self.product.price * self.quantity
+        return self.variant.price * self.quantity
+
+    @property
+    def weight_grams(self) -> int:
+        return self.variant.weight_grams * self.quantity
 
     @property
     def available(self) -> bool:
-        p = self.product
-        return p.is_active and p.category.is_active and p.stock_quantity > 0
+        return self.variant.is_sellable and self.variant.stock_quantity > 0
 
     @property
     def problem(self) -> str:
         """Why this line cannot be bought as it is, or ''."""
-        p = self.product
-        if not (p.is_active and p.category.is_active):
+        v = self.variant
+        if not v.is_sellable:
             return "No longer available: please remove it."
-        if p.stock_quantity <= 0:
+        if v.stock_quantity <= 0:
             return "Out of stock: please remove it."
-        if self.quantity > p.stock_quantity:
-            return f"Only {p.stock_quantity} in stock: please lower the quantity."
+        if self.quantity > v.stock_quantity:
+            return f"Only {v.stock_quantity} in stock: please lower the quantity."
         return ""
 
 
@@ -61,27 +68,35 @@ class CartSummary:
         return not self.lines
 
     @property
+    def weight_grams(self) -> int:
+        return sum(line.weight_grams for line in self.lines)
+
+    @property
     def has_problems(self) -> bool:
         return any(line.problem for line in self.lines)
 
     @property
     def items(self) -> list[tuple[int, int]]:
-        return [(line.product.pk, line.quantity) for line in self.lines]
+        """(variant id, quantity) pairs, what place_order takes."""
+        return [(line.variant.pk, line.quantity) for line in self.lines]
 
 
 def cart_summary(cart: Cart | None) -> CartSummary:
-    """Lines with products (category, first image) in two queries, prices read live."""
+    """Lines with their sizes and products (category, images) in two queries, prices live."""
     if cart is None:
         return CartSummary(cart=None, lines=[], currency=settings.SHOP_CURRENCY)
     items = (
         CartItem.objects.filter(cart=cart)
-        .select_related("product__category")
+        .select_related("variant__product__category")
         .prefetch_related(
-            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id"))
+            Prefetch(
+                "variant__product__images",
+                queryset=ProductImage.objects.order_by("position", "id"),
+            )
         )
         .order_by("added_at", "id")
     )
-    lines = [CartLine(product=item.product, quantity=item.quantity) for item in items]
+    lines = [CartLine(variant=item.variant, quantity=item.quantity) for item in items]
     return CartSummary(cart=cart, lines=lines, currency=settings.SHOP_CURRENCY)
 
 

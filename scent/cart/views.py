@@ -30,19 +30,26 @@ def _back(request: HttpRequest, fallback: str = "cart:detail") -> HttpResponseRe
 
 @require_POST
 def add(request: HttpRequest) -> HttpResponse:
+    """Add the chosen size (`variant_id`), or a product's only size (`product_id`)."""
     product_id = request.POST.get("product_id")
     try:
+        variant = services.choose_variant(
+            variant_id=request.POST.get("variant_id"), product_id=product_id
+        )
         cart = cart_for_request(request, create=True)
         item = services.add_to_cart(
-            cart=cart, product_id=product_id, quantity=request.POST.get("quantity", 1)
+            cart=cart, variant_id=variant.pk, quantity=request.POST.get("quantity", 1)
         )
+    except services.SizeNeeded as exc:
+        messages.info(request, str(exc))
+        return redirect(exc.product.get_absolute_url())
     except services.CartError as exc:
         messages.error(request, str(exc))
-        product = Product.objects.filter(pk=_int(product_id), is_active=True).first()
+        product = Product.objects.active().filter(pk=_int(product_id)).first()
         if product is not None:
             return redirect(product.get_absolute_url())
         return redirect("cart:detail")
-    messages.success(request, f"Added {item.product.name} to your cart.")
+    messages.success(request, f"Added {item.variant.display_name} to your cart.")
     return _back(request)
 
 
@@ -55,7 +62,7 @@ def update(request: HttpRequest) -> HttpResponse:
     try:
         item = services.set_quantity(
             cart=cart,
-            product_id=request.POST.get("product_id"),
+            variant_id=request.POST.get("variant_id"),
             quantity=request.POST.get("quantity"),
         )
     except services.CartError as exc:
@@ -63,7 +70,7 @@ def update(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Updated {item.product.name} to {item.quantity}."
+            f"Updated {item.variant.display_name} to {item.quantity}."
             if item
             else "Removed from your cart.",
         )
@@ -76,7 +83,7 @@ def remove(request: HttpRequest) -> HttpResponse:
     try:
         if cart is None:
             raise services.CartError("Your cart is empty.")
-        services.remove_from_cart(cart=cart, product_id=request.POST.get("product_id"))
+        services.remove_from_cart(cart=cart, variant_id=request.POST.get("variant_id"))
     except services.CartError as exc:
         messages.error(request, str(exc))
     else:

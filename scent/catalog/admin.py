@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from scent.catalog import images, services
+from scent.catalog import images, inventory, services
 from scent.catalog.models import (
     Category,
     Mood,
@@ -21,6 +21,8 @@ from scent.catalog.models import (
     Product,
     ProductImage,
     ProductNote,
+    ProductVariant,
+    StockReason,
 )
 from scent.core.money import exponent, format_money, parse_major
 
@@ -68,24 +70,16 @@ class MinorUnitsField(forms.Field):
 
 
 class ProductAdminForm(forms.ModelForm):
-    price = MinorUnitsField(label="Price")
-    compare_at_price = MinorUnitsField(label="Compare-at price", required=False)
-
     class Meta:
         model = Product
         fields = [
             "name",
             "slug",
-            "sku",
             "category",
             "is_active",
             "is_featured",
-            "price",
-            "compare_at_price",
-            "stock_quantity",
             "short_description",
             "description",
-            "size",
             "ingredients",
             "how_to_use",
             "scent_family",
@@ -93,23 +87,37 @@ class ProductAdminForm(forms.ModelForm):
             "meta_description",
         ]
 
+
+class VariantForm(forms.ModelForm):
+    """One size: prices typed as 12.50, stock as counted (a stock-take through inventory)."""
+
+    price = MinorUnitsField(label="Price")
+    compare_at_price = MinorUnitsField(label="Compare-at price", required=False)
+
+    class Meta:
+        model = ProductVariant
+        fields = [
+            "label",
+            "sku",
+            "price",
+            "compare_at_price",
+            "stock_quantity",
+            "weight_grams",
+            "position",
+            "is_active",
+        ]
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        currency = self.instance.currency or settings.SHOP_CURRENCY
-        for name, help_text in (
-            ("price", "What the shopper pays, in %s, e.g. 12.50."),
-            (
-                "compare_at_price",
-                "Optional: the earlier price, shown struck through; must be higher than the price.",
-            ),
-        ):
-            field = self.fields[name]
-            field.currency = currency
-            field.help_text = help_text % currency if "%s" in help_text else help_text
+        # Lets the save tell "left as shown" from "changed": orders may have sold units
+        # since the page was opened, and an untouched field must not undo that.
         if "stock_quantity" in self.fields:
-            # Lets save_model tell "left as shown" from "changed": orders may have sold units
-            # since the page was opened, and an untouched field must not undo that.
             self.fields["stock_quantity"].show_hidden_initial = True
+        product = getattr(self.instance, "product", None) if self.instance.product_id else None
+        currency = product.currency if product else settings.SHOP_CURRENCY
+        for name in ("price", "compare_at_price"):
+            if name in self.fields:
+                self.fields[name].currency = currency
 
     def clean(self):
         cleaned = super().clean()
@@ -122,34 +130,48 @@ class ProductAdminForm(forms.ModelForm):
         return cleaned
 
 
-class ProductChangelistForm(forms.ModelForm):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if "stock_quantity" in self.fields:
-            self.fields["stock_quantity"].show_hidden_initial = True
+class VariantInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            f
+            for f in self.forms
+            if f.cleaned_data and f not in self.deleted_forms and (f.instance.pk or f.has_changed())
+        ]
+        if not kept:
+            raise ValidationError("A product needs at least one size (its price and stock).")
 
 
 class StockStateFilter(admin.SimpleListFilter):
+    """Products by the stock of their sizes (any size low, every size sold out...)."""
+
     title = "stock"
     parameter_name = "stock"
 
     def lookups(self, request, model_admin):
         low = settings.SHOP_LOW_STOCK_THRESHOLD
         return [
-            ("in", f"In stock (more than {low})"),
-            ("low", f"Low (1 to {low})"),
-            ("out", "Sold out"),
+            ("in", f"In stock (a size with more than {low})"),
+            ("low", f"Low (a size with 1 to {low})"),
+            ("out", "Sold out (every size)"),
         ]
 
     def queryset(self, request, queryset):
         low = settings.SHOP_LOW_STOCK_THRESHOLD
+        sizes = ProductVariant.objects.filter(is_active=True)
         match self.value():
             case "in":
-                return queryset.filter(stock_quantity__gt=low)
+                ids = sizes.filter(stock_quantity__gt=low).values("product_id")
+                return queryset.filter(pk__in=ids)
             case "low":
-                return queryset.filter(stock_quantity__gt=0, stock_quantity__lte=low)
+                ids = sizes.filter(stock_quantity__gt=0, stock_quantity__lte=low).values(
+                    "product_id"
+                )
+                return queryset.filter(pk__in=ids)
             case "out":
-                return queryset.filter(stock_quantity=0)
+                return queryset.filter(in_stock=False)
         return queryset
 
 
@@ -192,6 +214,19 @@ class ProductImageInline(admin.TabularInline):
         return _thumb(obj, size=96) if obj.pk else "Saved pictures get a thumbnail here."
 
 
+class VariantInline(admin.TabularInline):
+    """Sizes edited on the product: add, reorder (position), deactivate."""
+
+    model = ProductVariant
+    form = VariantForm
+    formset = VariantInlineFormSet
+    fields = VariantForm.Meta.fields
+    extra = 1
+    min_num = 0
+    verbose_name = "size"
+    verbose_name_plural = "Sizes (each with its own SKU, price, stock and weight)"
+
+
 class ProductNoteInline(admin.TabularInline):
     model = ProductNote
     autocomplete_fields = ["note"]
@@ -203,20 +238,20 @@ class ProductNoteInline(admin.TabularInline):
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     form = ProductAdminForm
-    inlines = [ProductImageInline, ProductNoteInline]
+    inlines = [VariantInline, ProductImageInline, ProductNoteInline]
     list_display = [
         "thumbnail",
         "name",
-        "sku",
+        "skus",
         "category",
         "price_display",
-        "stock_quantity",
+        "stock_display",
         "is_active",
         "is_featured",
         "updated_at",
     ]
     list_display_links = ["thumbnail", "name"]
-    list_editable = ["stock_quantity", "is_active"]
+    list_editable = ["is_active"]
     list_filter = [
         "category",
         "scent_family",
@@ -228,21 +263,17 @@ class ProductAdmin(admin.ModelAdmin):
     list_select_related = ["category"]
     list_per_page = 50
     ordering = ["-pk"]  # newest first, straight off the primary key even with 100,000 rows
-    search_fields = ["name", "sku", "description"]
-    search_help_text = "Search by name, SKU or description."
+    search_fields = ["name", "=variants__sku", "description"]
+    search_help_text = "Search by name, exact SKU or description."
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["moods"]
     readonly_fields = ["currency", "created_at", "updated_at"]
     actions = ["activate", "deactivate", "feature", "unfeature"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "sku", "category", "is_active", "is_featured"]}),
-        (
-            "Price and stock",
-            {"fields": ["price", "compare_at_price", "currency", "stock_quantity"]},
-        ),
+        (None, {"fields": ["name", "slug", "category", "is_active", "is_featured", "currency"]}),
         (
             "Description",
-            {"fields": ["short_description", "description", "size", "ingredients", "how_to_use"]},
+            {"fields": ["short_description", "description", "ingredients", "how_to_use"]},
         ),
         ("Scent", {"fields": ["scent_family", "moods"]}),
         ("Search engines", {"fields": ["meta_description"], "classes": ["collapse"]}),
@@ -257,47 +288,41 @@ class ProductAdmin(admin.ModelAdmin):
                 Prefetch(
                     "images",
                     queryset=ProductImage.objects.order_by("position", "id"),
-                )
+                ),
+                Prefetch("variants", queryset=ProductVariant.objects.order_by("position", "id")),
             )
         )
-
-    def get_changelist_form(self, request, **kwargs):
-        kwargs.setdefault("form", ProductChangelistForm)
-        return super().get_changelist_form(request, **kwargs)
 
     @admin.display(description="")
     def thumbnail(self, obj: Product) -> str:
         pictures = obj.images.all()  # prefetched
         return _thumb(pictures[0] if pictures else None, size=48)
 
+    @admin.display(description="SKU")
+    def skus(self, obj: Product) -> str:
+        return ", ".join(v.sku for v in obj.variants.all())  # prefetched
+
     @admin.display(description="Price", ordering="price")
     def price_display(self, obj: Product) -> str:
-        return format_money(obj.price, obj.currency)
+        text = format_money(obj.price, obj.currency)
+        return f"from {text}" if obj.price_varies else text
+
+    @admin.display(description="Stock per size")
+    def stock_display(self, obj: Product) -> str:
+        sizes = obj.variants.all()  # prefetched
+        if len(sizes) == 1:
+            return str(sizes[0].stock_quantity)
+        return ", ".join(
+            f"{v.label or v.sku}: {v.stock_quantity}{'' if v.is_active else ' (off)'}"
+            for v in sizes
+        )
 
     # --- saving: stock and images through the services ---------------------
 
-    def save_model(self, request, obj: Product, form, change: bool) -> None:
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
-        # Save everything but the stock, which orders change concurrently; a changed
-        # stock figure is a stock-take and goes through the service (logged).
-        fields = [
-            f.name
-            for f in obj._meta.concrete_fields
-            if not f.primary_key and f.name not in ("stock_quantity", "created_at")
-        ]
-        obj.save(update_fields=fields)
-        if "stock_quantity" in form.changed_data:
-            services.set_stock(
-                product=obj,
-                quantity=form.cleaned_data["stock_quantity"],
-                reason=f"admin {request.user}",
-            )
-        else:
-            obj.refresh_from_db(fields=["stock_quantity"])
-
     def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is ProductVariant:
+            self._save_variants(request, form.instance, formset)
+            return
         if formset.model is not ProductImage:
             super().save_formset(request, form, formset, change)
             return
@@ -327,6 +352,43 @@ class ProductAdmin(admin.ModelAdmin):
             else:
                 image.save(update_fields=["alt_text", "position"])
             formset.changed_objects.append((image, image_form.changed_data))
+
+    def _save_variants(self, request, product: Product, formset) -> None:
+        """Sizes: everything but a stock change saved as edited; stock through inventory.
+
+        The product's row is already locked by its own save in this transaction, so the
+        order of locks is the one inventory uses (product, then its sizes).
+        """
+        inventory.lock_products([product.pk])
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for variant_form in formset.deleted_forms:
+            if variant_form.instance.pk:
+                formset.deleted_objects.append(variant_form.instance)
+                variant_form.instance.delete()
+        for variant_form in formset.forms:
+            if variant_form in formset.deleted_forms or not variant_form.has_changed():
+                continue
+            variant = variant_form.save(commit=False)
+            variant.product = product
+            if variant._state.adding:
+                variant.save()
+                if variant.stock_quantity:
+                    inventory.record_opening_stock(variant=variant, actor=request.user)
+                formset.new_objects.append(variant)
+                continue
+            fields = [f for f in variant_form.changed_data if f != "stock_quantity"]
+            if fields:
+                variant.save(update_fields=[*fields, "updated_at"])
+            if "stock_quantity" in variant_form.changed_data:
+                inventory.set_stock(
+                    variant=variant,
+                    quantity=variant_form.cleaned_data["stock_quantity"],
+                    reason=StockReason.MANUAL,
+                    reference=f"admin {request.user}",
+                    actor=request.user,
+                )
+            formset.changed_objects.append((variant, variant_form.changed_data))
+        inventory.refresh_product_summaries([product.pk])
 
     # --- bulk actions --------------------------------------------------------
 

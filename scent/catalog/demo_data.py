@@ -1208,23 +1208,93 @@ CATEGORY_NAMES = {c["slug"]: c["name"] for c in CATEGORIES}
 
 
 def product_fields(data: ProductData) -> dict:
-    """The Product column values for one demo product (without category and M2M)."""
+    """The Product column values for one demo product (without category, M2M and sizes)."""
     return {
-        "slug": data.slug,
         "name": data.name,
         "short_description": data.short,
         "description": data.description,
         "meta_description": data.short[:160],
-        "price": data.price,
-        "compare_at_price": data.compare_at,
-        "stock_quantity": data.stock,
         "is_active": True,
         "is_featured": data.featured,
         "scent_family": data.family,
-        "size": data.size,
         "ingredients": data.ingredients,
         "how_to_use": data.how_to_use or HOW_TO_USE[data.category],
     }
+
+
+@dataclass(frozen=True)
+class SizeData:
+    label: str
+    sku: str
+    price: int
+    stock: int
+    weight_grams: int
+    compare_at: int | None = None
+
+
+def _shelf_price(amount: float) -> int:
+    """Round to a shop price ending in .50 or .90 (minor units)."""
+    whole = int(amount // 100)
+    return whole * 100 + (50 if amount - whole * 100 < 70 else 90)
+
+
+def _weight(size: str) -> int:
+    """A plausible packed weight for a size label: liquids and solids plus packaging."""
+    number = "".join(c if c.isdigit() else " " for c in size).split()
+    amount = int(number[-1]) * (int(number[0]) if " x " in size else 1) if number else 0
+    if "ml" in size or " g" in size:
+        return amount + 40 + amount // 5
+    return 450
+
+
+def sizes(data: ProductData) -> list[SizeData]:
+    """The sizes a demo product comes in, the product's own size first in the list order.
+
+    Oils and blends in 5, 10 and 30 ml, candles and reed diffusers in two sizes, bar
+    soaps single or as a pack of three; everything else in the one size it has. The
+    product's original size keeps its SKU, price and stock, so links and orders made
+    before sizes existed still point at the same thing.
+    """
+    own = SizeData(
+        label=data.size,
+        sku=data.sku,
+        price=data.price,
+        stock=data.stock,
+        weight_grams=_weight(data.size),
+        compare_at=data.compare_at,
+    )
+    base = data.sku.removesuffix("-10").removesuffix("-5")
+    if data.category in ("essential-oils", "blends") and data.size == "10 ml":
+        return [
+            SizeData("5 ml", f"{base}-5", _shelf_price(data.price * 0.62), data.stock // 2 + 3, 45),
+            own,
+            SizeData("30 ml", f"{base}-30", _shelf_price(data.price * 2.3), data.stock // 3, 110),
+        ]
+    if data.category == "essential-oils" and data.size == "5 ml":
+        return [
+            own,
+            SizeData("10 ml", f"{base}-10", _shelf_price(data.price * 1.7), data.stock // 2, 60),
+        ]
+    if data.category == "candles" and data.size == "200 g":
+        return [
+            own,
+            SizeData(
+                "400 g", f"{data.sku}-L", _shelf_price(data.price * 1.65), data.stock // 2, 620
+            ),
+        ]
+    if data.category == "diffusers" and data.size == "100 ml":
+        return [
+            own,
+            SizeData(
+                "200 ml", f"{data.sku}-L", _shelf_price(data.price * 1.6), data.stock // 2, 480
+            ),
+        ]
+    if data.category == "soaps-bath" and data.size == "100 g":
+        return [
+            SizeData("Single bar", data.sku, data.price, data.stock, _weight(data.size)),
+            SizeData("Pack of 3", f"{data.sku}-3", data.price * 3 - 300, data.stock // 3, 420),
+        ]
+    return [own]
 
 
 def image_alt_texts(data: ProductData) -> list[str]:
@@ -1233,6 +1303,6 @@ def image_alt_texts(data: ProductData) -> list[str]:
     unique = list(dict.fromkeys(n.lower() for n in notes))
     scent = ", ".join(unique[:3])
     return [
-        f"{data.name}, {data.size}: label on a soft {data.family} background",
+        f"{data.name}: label on a soft {data.family} background",
         f"{data.name} with sprigs suggesting its notes of {scent}",
     ]

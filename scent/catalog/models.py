@@ -79,38 +79,58 @@ class Note(models.Model):
         return self.name
 
 
+# "Can this be sold" is decided here and nowhere else: SELLABLE_PRODUCT / SELLABLE_VARIANT
+# for queries, ProductVariant.is_sellable for a loaded row. A product with no active size
+# is not sold (variant_count is kept by scent.catalog.inventory).
+SELLABLE_PRODUCT = models.Q(is_active=True, category__is_active=True, variant_count__gt=0)
+SELLABLE_VARIANT = models.Q(
+    is_active=True, product__is_active=True, product__category__is_active=True
+)
+
+
 class ProductQuerySet(models.QuerySet["Product"]):
     def active(self) -> ProductQuerySet:
-        return self.filter(is_active=True, category__is_active=True)
+        """Products a shopper can see and buy (at least one active size)."""
+        return self.filter(SELLABLE_PRODUCT)
 
     def in_stock(self) -> ProductQuerySet:
-        return self.filter(stock_quantity__gt=0)
+        return self.filter(in_stock=True)
 
 
 class Product(models.Model):
+    """What every size of a product shares; price and stock live on ProductVariant.
+
+    `price`, `price_max`, `compare_at_price`, `in_stock` and `variant_count` summarise the
+    active variants (cheapest in-stock size first) so lists, filters and sorts never
+    aggregate per row. Only scent.catalog.inventory writes them, in the transaction that
+    changes a variant.
+    """
+
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
-    sku = models.CharField("SKU", max_length=40, unique=True)
     slug = models.SlugField(max_length=140, unique=True)
     name = models.CharField(max_length=140)
     short_description = models.CharField(max_length=255)
     description = models.TextField()
     meta_description = models.CharField(max_length=160, blank=True)
-    price = models.PositiveIntegerField(help_text="In minor units (cents): 1250 is 12.50")
-    compare_at_price = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Original price shown struck through, in minor units"
-    )
     currency = models.CharField(max_length=3, default=settings.SHOP_CURRENCY)
-    stock_quantity = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField("active", default=True, db_index=True)
     is_featured = models.BooleanField("featured", default=False)
     scent_family = models.CharField(max_length=16, choices=ScentFamily.choices, blank=True)
     moods = models.ManyToManyField(Mood, blank=True, related_name="products")
     notes = models.ManyToManyField(Note, through="ProductNote", blank=True, related_name="products")
-    size = models.CharField(max_length=40, blank=True, help_text="e.g. 10 ml, 200 g, 1 piece")
     ingredients = models.TextField(blank=True)
     how_to_use = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Summary of the active variants (see the class docstring); never edited by hand.
+    price = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Cheapest in-stock size, in minor units"
+    )
+    price_max = models.PositiveIntegerField(default=0, editable=False)
+    compare_at_price = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    in_stock = models.BooleanField(default=False, editable=False)
+    variant_count = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = ProductQuerySet.as_manager()
 
@@ -121,13 +141,6 @@ class Product(models.Model):
             models.Index(fields=["is_active", "price"], name="product_price_idx"),
             models.Index(fields=["is_active", "category", "name"], name="product_category_idx"),
             models.Index(fields=["scent_family", "is_active"], name="product_family_idx"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(compare_at_price__isnull=True)
-                | models.Q(compare_at_price__gt=models.F("price")),
-                name="compare_at_price_above_price",
-            )
         ]
 
     def __str__(self) -> str:
@@ -141,6 +154,79 @@ class Product(models.Model):
         return Money(self.price, self.currency)
 
     @property
+    def on_sale(self) -> bool:
+        return bool(self.compare_at_price and self.compare_at_price > self.price)
+
+    @property
+    def has_sizes(self) -> bool:
+        """More than one size to choose from: cards link to the page instead of adding."""
+        return self.variant_count > 1
+
+    @property
+    def price_varies(self) -> bool:
+        """The sizes differ in price: cards say "from"."""
+        return self.price_max > self.price
+
+
+class ProductVariantQuerySet(models.QuerySet["ProductVariant"]):
+    def sellable(self) -> ProductVariantQuerySet:
+        return self.filter(SELLABLE_VARIANT)
+
+
+class ProductVariant(models.Model):
+    """One size of a product (10 ml, Large, Pack of 3): its own SKU, price, stock, weight.
+
+    Stock changes only through scent.catalog.inventory (conditional updates, one
+    StockMovement each); the admin and imports call it too.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    label = models.CharField(max_length=40, help_text="e.g. 10 ml, Large, Pack of 3")
+    sku = models.CharField("SKU", max_length=40, unique=True)
+    price = models.PositiveIntegerField(help_text="In minor units (cents): 1250 is 12.50")
+    compare_at_price = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Original price shown struck through, in minor units"
+    )
+    stock_quantity = models.PositiveIntegerField(default=0)
+    weight_grams = models.PositiveIntegerField(
+        default=0, help_text="Packed weight in grams, for shipping"
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first")
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductVariantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "size"
+        indexes = [
+            models.Index(fields=["product", "position"], name="variant_product_idx"),
+            models.Index(fields=["is_active", "stock_quantity"], name="variant_stock_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(compare_at_price__isnull=True)
+                | models.Q(compare_at_price__gt=models.F("price")),
+                name="variant_compare_at_above_price",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} — {self.label}" if self.label else self.product.name
+
+    @property
+    def currency(self) -> str:
+        return self.product.currency
+
+    @property
+    def is_sellable(self) -> bool:
+        """SELLABLE_VARIANT for a loaded row (with its product and category)."""
+        p = self.product
+        return self.is_active and p.is_active and p.category.is_active
+
+    @property
     def in_stock(self) -> bool:
         return self.stock_quantity > 0
 
@@ -151,6 +237,43 @@ class Product(models.Model):
     @property
     def on_sale(self) -> bool:
         return bool(self.compare_at_price and self.compare_at_price > self.price)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.product.name} ({self.label})" if self.label else self.product.name
+
+
+class StockReason(models.TextChoices):
+    ORDER = "order", "Order placed"
+    CANCEL = "cancel", "Order cancelled or refunded"
+    EXPIRY = "expiry", "Unpaid order expired"
+    MANUAL = "manual", "Manual change"
+    IMPORT = "import", "Catalogue import"
+
+
+class StockMovement(models.Model):
+    """One change to a variant's stock: how much, why, and the quantity after it."""
+
+    variant = models.ForeignKey(
+        ProductVariant, on_delete=models.CASCADE, related_name="stock_movements"
+    )
+    delta = models.IntegerField()
+    quantity_after = models.PositiveIntegerField()
+    reason = models.CharField(max_length=8, choices=StockReason.choices)
+    reference = models.CharField(
+        max_length=200, blank=True, help_text="An order number, an import file, a note"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["variant", "-created_at"], name="movement_variant_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.variant.sku} {self.delta:+d} ({self.get_reason_display()})"
 
 
 class ProductNote(models.Model):

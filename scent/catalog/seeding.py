@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from scent.catalog import demo_data, images
+from scent.catalog import demo_data, images, inventory
 from scent.catalog.models import (
     Category,
     Mood,
@@ -24,7 +24,9 @@ from scent.catalog.models import (
     Product,
     ProductImage,
     ProductNote,
+    ProductVariant,
     ScentFamily,
+    StockReason,
 )
 from scent.catalog.services import add_product_image
 
@@ -104,17 +106,50 @@ def seed_demo_catalogue() -> SeedReport:
         for data in demo_data.PRODUCTS:
             values = demo_data.product_fields(data)
             values["category"] = categories[data.category]
-            product, outcome = _upsert(Product, {"sku": data.sku}, values)
+            product, outcome = _upsert(Product, {"slug": data.slug}, values)
             m2m_changed = _sync_moods(product, [moods[m] for m in data.moods])
             m2m_changed |= _sync_notes(product, data, notes)
+            m2m_changed |= _sync_sizes(product, data, report)
             if outcome == "unchanged" and m2m_changed:
                 outcome = "updated"
             report.count("products", outcome)
     # Pictures after the rows are committed: files are not transactional, and drawing
     # is the slow part, so a failure here leaves a usable catalogue to re-run on.
     for data in demo_data.PRODUCTS:
-        report.images_drawn += _ensure_demo_images(Product.objects.get(sku=data.sku), data)
+        report.images_drawn += _ensure_demo_images(Product.objects.get(slug=data.slug), data)
     return report
+
+
+def _sync_sizes(product: Product, data: demo_data.ProductData, report: SeedReport) -> bool:
+    """Create or update the demo sizes by SKU. Stock is set when a size is created only:
+    a second seed never undoes what the shop has sold since."""
+    changed = False
+    for position, size in enumerate(demo_data.sizes(data)):
+        variant, outcome = _upsert(
+            ProductVariant,
+            {"sku": size.sku},
+            {
+                "product": product,
+                "label": size.label,
+                "price": size.price,
+                "compare_at_price": size.compare_at,
+                "weight_grams": size.weight_grams,
+                "position": position,
+                "is_active": True,
+            },
+        )
+        if outcome == "created":
+            inventory.set_stock(
+                variant=variant,
+                quantity=size.stock,
+                reason=StockReason.MANUAL,
+                reference="demo catalogue",
+            )
+        report.count("sizes", outcome)
+        changed |= outcome != "unchanged"
+    if changed:
+        inventory.refresh_product_summaries([product.pk])
+    return changed
 
 
 def _sync_moods(product: Product, wanted: list[Mood]) -> bool:
@@ -163,7 +198,7 @@ def _ensure_demo_images(product: Product, data: demo_data.ProductData) -> int:
             title=data.name,
             family=data.family,
             variant=position,
-            subtitle=f"{category} · {data.size}" if position == 0 else "",
+            subtitle=category if position == 0 else "",
         )
         add_product_image(
             product=product,
@@ -182,13 +217,17 @@ _ADJECTIVES = [
     "Quiet", "Golden", "Wild", "Morning", "Velvet", "Midnight", "Silver", "Coastal", "Alpine",
     "Sunlit", "Forest", "Amber", "Misty", "Secret", "Gentle", "Bright", "Slow", "Warm",
 ]  # fmt: skip
+# category -> (noun, sizes as (label, price factor, weight in grams)); 1-3 per product.
 _NOUNS = {
-    "essential-oils": ("Essential Oil", "10 ml"),
-    "blends": ("Blend", "10 ml"),
-    "diffusers": ("Reed Diffuser", "100 ml"),
-    "candles": ("Candle", "200 g"),
-    "soaps-bath": ("Soap", "100 g"),
-    "gift-sets": ("Gift Set", "3 items"),
+    "essential-oils": (
+        "Essential Oil",
+        [("5 ml", 0.62, 45), ("10 ml", 1, 60), ("30 ml", 2.3, 110)],
+    ),
+    "blends": ("Blend", [("5 ml", 0.62, 45), ("10 ml", 1, 60), ("30 ml", 2.3, 110)]),
+    "diffusers": ("Reed Diffuser", [("100 ml", 1, 260), ("200 ml", 1.6, 480)]),
+    "candles": ("Candle", [("200 g", 1, 320), ("400 g", 1.65, 620)]),
+    "soaps-bath": ("Soap", [("Single bar", 1, 140), ("Pack of 3", 2.7, 420)]),
+    "gift-sets": ("Gift Set", [("3 items", 1, 600)]),
 }
 
 
@@ -211,18 +250,27 @@ def _bench_pictures() -> dict[str, tuple[str, str, int, int]]:
     return pictures
 
 
+def bench_product_count() -> int:
+    """Synthetic products made so far (each has a first size BENCH-nnnnnnn-1)."""
+    return ProductVariant.objects.filter(
+        sku__startswith=BENCH_SKU_PREFIX, sku__endswith="-1", position=0
+    ).count()
+
+
 def seed_bench_products(
     total: int,
     *,
     batch_size: int = 2000,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[int, int]:
-    """Add synthetic products until `total` of them exist; returns (added, total).
+    """Add synthetic products (1-3 sizes each) until `total` of them exist; returns
+    (added, total).
 
     Rows go in with bulk inserts in one transaction per batch, so an interrupted run
-    keeps what it made and the next run carries on from there.
+    keeps what it made and the next run carries on from there. Each product's summary
+    of its sizes is computed as it is built (inventory.summarise), not queried back.
     """
-    existing = Product.objects.filter(sku__startswith=BENCH_SKU_PREFIX).count()
+    existing = bench_product_count()
     if existing >= total:
         return 0, existing
     categories = {c.slug: c for c in Category.objects.all()}
@@ -241,46 +289,68 @@ def seed_bench_products(
     while start <= total:
         stop = min(start + batch_size, total + 1)
         rng = random.Random(start)
-        products = []
+        products, sizes_of = [], []
         for number in range(start, stop):
             category = rng.choice(category_list)
-            noun, size = _NOUNS.get(category.slug, ("Product", "1 piece"))
+            noun, size_table = _NOUNS.get(category.slug, ("Product", [("1 piece", 1, 300)]))
             lead = rng.choice(notes)
             name = f"{rng.choice(_ADJECTIVES)} {lead.name} {noun} No. {number}"
-            price = rng.randrange(590, 12000, 10) - rng.choice((0, 0, 5, 11))
+            base = rng.randrange(590, 12000, 10) - rng.choice((0, 0, 5, 11))
+            count = rng.randint(1, len(size_table))
+            variants = []
+            for position, (label, factor, weight) in enumerate(size_table[:count]):
+                price = int(base * factor)
+                variants.append(
+                    ProductVariant(
+                        label=label,
+                        sku=f"{BENCH_SKU_PREFIX}{number:07d}-{position + 1}",
+                        price=price,
+                        compare_at_price=price + rng.randrange(200, 2000, 100)
+                        if rng.random() < 0.2
+                        else None,
+                        stock_quantity=0 if rng.random() < 0.05 else rng.randrange(1, 150),
+                        weight_grams=weight,
+                        position=position,
+                        is_active=True,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            summary = inventory.summarise(variants)
             products.append(
                 Product(
                     category=category,
-                    sku=f"{BENCH_SKU_PREFIX}{number:07d}",
                     slug=f"{slugify(name)}"[:140],
                     name=name,
                     short_description=f"{lead.name} from {lead.origin or 'small farms'}: a "
                     f"{lead.get_family_display().lower() or 'gentle'} {noun.lower()}.",
                     description=f"A benchmark product built around {lead.name.lower()}. "
                     f"{lead.description}",
-                    price=price,
-                    compare_at_price=price + rng.randrange(200, 2000, 100)
-                    if rng.random() < 0.2
-                    else None,
-                    stock_quantity=0 if rng.random() < 0.05 else rng.randrange(1, 150),
                     is_featured=rng.random() < 0.005,
                     scent_family=lead.family,
-                    size=size,
                     how_to_use=demo_data.HOW_TO_USE.get(category.slug, ""),
                     created_at=now,
                     updated_at=now,
+                    **{name: getattr(summary, name) for name in inventory.SUMMARY_FIELDS},
                 )
             )
+            sizes_of.append(variants)
         with transaction.atomic():
             created = Product.objects.bulk_create(products)
             if any(p.pk is None for p in created):  # backends that don't return ids
                 ids = dict(
-                    Product.objects.filter(sku__in=[p.sku for p in created]).values_list(
-                        "sku", "pk"
+                    Product.objects.filter(slug__in=[p.slug for p in created]).values_list(
+                        "slug", "pk"
                     )
                 )
                 for p in created:
-                    p.pk = p.id = ids[p.sku]
+                    p.pk = p.id = ids[p.slug]
+            for product, variants in zip(created, sizes_of, strict=True):
+                for variant in variants:
+                    variant.product_id = product.pk
+            ProductVariant.objects.bulk_create(
+                [v for variants in sizes_of for v in variants], batch_size=1000
+            )
             product_notes, product_moods, product_images = [], [], []
             for product in created:
                 chosen = rng.sample(notes, rng.randint(2, 5))

@@ -23,8 +23,18 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.urls import reverse
+from django.utils.text import slugify
 
-from scent.catalog.models import Category, Mood, Note, Product, ProductImage, ProductNote
+from scent.catalog.models import (
+    Category,
+    Mood,
+    Note,
+    Product,
+    ProductImage,
+    ProductNote,
+    ProductVariant,
+)
+from scent.core.money import format_money
 
 RELATED_PRODUCTS = 4
 FEATURED_PRODUCTS = 8
@@ -154,12 +164,74 @@ def product_for_page(*, slug: str) -> Product | None:
             "note__name",
         ),
     )
+    sizes = Prefetch(
+        "variants",
+        queryset=ProductVariant.objects.filter(is_active=True).order_by("position", "pk"),
+        to_attr="active_sizes",
+    )
     qs = (
         Product.objects.active()
         .select_related("category")
-        .prefetch_related(Prefetch("moods", queryset=Mood.objects.order_by("name")), notes)
+        .prefetch_related(Prefetch("moods", queryset=Mood.objects.order_by("name")), notes, sizes)
     )
     return qs.filter(slug=slug).first()
+
+
+@dataclass(frozen=True, slots=True)
+class SizeChoice:
+    """One size as the product page offers it (and its script follows)."""
+
+    variant: ProductVariant
+    currency: str
+
+    def __getattr__(self, name: str):
+        # pk, label, sku, price, compare_at_price, stock_quantity, in_stock, low_stock, on_sale
+        return getattr(self.variant, name)
+
+    price_varies = False
+
+    @property
+    def price_text(self) -> str:
+        return format_money(self.variant.price, self.currency)
+
+    @property
+    def was_text(self) -> str:
+        v = self.variant
+        return format_money(v.compare_at_price, self.currency) if v.on_sale else ""
+
+    @property
+    def max_quantity(self) -> int:
+        return max(1, self.variant.stock_quantity)  # the cart caps a line at 99
+
+    @property
+    def stock_text(self) -> str:
+        v = self.variant
+        if not v.in_stock:
+            return "Sold out"
+        return f"Only {v.stock_quantity} left" if v.low_stock else "In stock"
+
+    @property
+    def stock_class(self) -> str:
+        v = self.variant
+        return (
+            "badge-soldout" if not v.in_stock else "badge-low" if v.low_stock else "badge-instock"
+        )
+
+
+def product_sizes(product: Product, *, wanted: str = "") -> tuple[list[SizeChoice], SizeChoice]:
+    """The active sizes of a page's product and the one shown chosen.
+
+    `wanted` (the `?size=` of a shared link) is a SKU or the label's slug; otherwise
+    the first size in stock, or the first size when all are sold out.
+    """
+    sizes = [SizeChoice(v, product.currency) for v in product.active_sizes]
+    wanted = (wanted or "").strip().lower()
+    if wanted:
+        for size in sizes:
+            if wanted in (size.sku.lower(), slugify(size.label)):
+                return sizes, size
+    chosen = next((s for s in sizes if s.in_stock), sizes[0])
+    return sizes, chosen
 
 
 def related_products(

@@ -1,11 +1,10 @@
-"""Writes to the catalogue: product images, bulk flags, stock.
+"""Writes to the catalogue: product images and bulk flags (stock: scent.catalog.inventory).
 
 Admin actions, the seed command and (later) orders call these; none of it lives in save().
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import IO
@@ -13,17 +12,10 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
 from django.utils.text import get_valid_filename
 
 from scent.catalog import images
 from scent.catalog.models import Product, ProductImage
-
-stock_log = logging.getLogger("scent.catalog.stock")
-
-
-class InsufficientStock(ValidationError):
-    """Raised when taking more units than are on the shelf."""
 
 
 def _upload_name(image_file: object, checked: images.CheckedImage, fallback: str) -> str:
@@ -151,65 +143,4 @@ def set_products_featured(*, product_ids: Iterable[int], featured: bool) -> int:
         Product.objects.filter(pk__in=list(product_ids))
         .exclude(is_featured=featured)
         .update(is_featured=featured)
-    )
-
-
-def adjust_stock(*, product: Product, delta: int, reason: str = "") -> int:
-    """Add (delta > 0) or take (delta < 0) units; returns the new quantity.
-
-    One conditional UPDATE, so two buyers of the last unit cannot both succeed and
-    the quantity never goes below zero. Raises InsufficientStock instead.
-    """
-    delta = int(delta)
-    qs = Product.objects.filter(pk=product.pk)
-    if delta < 0:
-        qs = qs.filter(stock_quantity__gte=-delta)
-    with transaction.atomic():
-        changed = qs.update(stock_quantity=F("stock_quantity") + delta)
-        if not changed:
-            available = (
-                Product.objects.filter(pk=product.pk)
-                .values_list("stock_quantity", flat=True)
-                .first()
-            )
-            if available is None:
-                raise ValidationError("This product no longer exists.", code="missing")
-            raise InsufficientStock(
-                "Only %(available)s of %(name)s left; cannot take %(wanted)s.",
-                code="insufficient_stock",
-                params={"available": available, "name": product.name, "wanted": -delta},
-            )
-        new_quantity = Product.objects.values_list("stock_quantity", flat=True).get(pk=product.pk)
-    product.stock_quantity = new_quantity
-    _record_stock(product=product, delta=delta, quantity=new_quantity, reason=reason)
-    return new_quantity
-
-
-def set_stock(*, product: Product, quantity: int, reason: str = "") -> int:
-    """Set the counted quantity on the shelf (a stock-take); returns it."""
-    quantity = int(quantity)
-    if quantity < 0:
-        raise ValidationError("Stock cannot be negative.", code="negative_stock")
-    with transaction.atomic():
-        before = (
-            Product.objects.select_for_update()
-            .values_list("stock_quantity", flat=True)
-            .get(pk=product.pk)
-        )
-        Product.objects.filter(pk=product.pk).update(stock_quantity=quantity)
-    product.stock_quantity = quantity
-    if before != quantity:
-        _record_stock(product=product, delta=quantity - before, quantity=quantity, reason=reason)
-    return quantity
-
-
-def _record_stock(*, product: Product, delta: int, quantity: int, reason: str) -> None:
-    """One log line per movement: who needs more reads the logs (JSON in production)."""
-    stock_log.info(
-        "stock %s %+d -> %d%s",
-        product.sku,
-        delta,
-        quantity,
-        f" ({reason})" if reason else "",
-        extra={"sku": product.sku, "delta": delta, "quantity": quantity, "reason": reason},
     )

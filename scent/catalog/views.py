@@ -87,6 +87,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_for_page(slug=slug)
     if product is None:
         raise Http404("No such product")
+    sizes, chosen = selectors.product_sizes(product, wanted=request.GET.get("size", ""))
     related = selectors.related_products(product=product, with_images=False)
     selectors.product_page_images([product, *related])
     return render(
@@ -94,6 +95,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "catalog/product_detail.html",
         {
             "product": product,
+            "sizes": sizes,
+            "chosen": chosen,
             "images": list(product.images.all()),
             "note_groups": _note_groups(product),
             "related": related,

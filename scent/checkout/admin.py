@@ -18,10 +18,28 @@ class ShippingMethodForm(forms.ModelForm):
         required=False,
         help_text="Free when the goods (after discount) reach this amount; empty for never.",
     )
+    surcharge_per_kg = MinorUnitsField(
+        label="Surcharge per kg",
+        required=False,
+        help_text="Added for each started kilogram above the included weight, e.g. 1.50.",
+    )
 
     class Meta:
         model = ShippingMethod
-        fields = ["name", "code", "description", "price", "free_over", "position", "is_active"]
+        fields = [
+            "name",
+            "code",
+            "description",
+            "price",
+            "free_over",
+            "included_weight_grams",
+            "surcharge_per_kg",
+            "position",
+            "is_active",
+        ]
+
+    def clean_surcharge_per_kg(self) -> int:
+        return self.cleaned_data.get("surcharge_per_kg") or 0
 
 
 @admin.register(ShippingMethod)

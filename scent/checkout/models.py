@@ -23,6 +23,17 @@ class ShippingMethod(models.Model):
         help_text="Free when the goods (after discount) reach this amount, in minor units; "
         "empty for never",
     )
+    included_weight_grams = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Parcels up to this weight (grams) pay the price alone; each started kilogram "
+        "above it adds the surcharge. Empty: weight does not matter",
+    )
+    surcharge_per_kg = models.PositiveIntegerField(
+        default=0,
+        help_text="Added per started kilogram above the included weight, in minor units "
+        "(charged even when the goods reach the free-over amount)",
+    )
     position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first")
     is_active = models.BooleanField("active", default=True)
 
@@ -34,11 +45,18 @@ class ShippingMethod(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def price_for(self, goods_amount: int) -> int:
-        """Shipping cost for goods worth `goods_amount` (after discount)."""
+    def price_for(self, goods_amount: int, weight_grams: int = 0) -> int:
+        """Shipping cost for goods worth `goods_amount` (after discount) weighing `weight_grams`."""
+        base = self.price
         if self.free_over is not None and goods_amount >= self.free_over:
+            base = 0
+        return base + self.weight_surcharge(weight_grams)
+
+    def weight_surcharge(self, weight_grams: int) -> int:
+        if self.included_weight_grams is None or weight_grams <= self.included_weight_grams:
             return 0
-        return self.price
+        started_kg = -(-(weight_grams - self.included_weight_grams) // 1000)  # ceiling
+        return started_kg * self.surcharge_per_kg
 
 
 class CouponKind(models.TextChoices):

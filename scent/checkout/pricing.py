@@ -72,14 +72,18 @@ def compute_totals(
     coupon: Coupon | None = None,
     tax_rate_bps: int | None = None,
     prices_include_tax: bool | None = None,
+    weight_grams: int = 0,
 ) -> Totals:
-    """Subtotal, discount, shipping, tax and total for lines already priced on the server."""
+    """Subtotal, discount, shipping, tax and total for lines already priced on the server.
+
+    `weight_grams` is the parcel's weight (the sizes' weights times their quantities).
+    """
     rate = settings.TAX_RATE_BPS if tax_rate_bps is None else tax_rate_bps
     inclusive = settings.PRICES_INCLUDE_TAX if prices_include_tax is None else prices_include_tax
     subtotal = sum(line_totals)
     discount = coupon_discount(coupon, subtotal)
     goods = subtotal - discount
-    shipping = shipping_method.price_for(goods) if shipping_method is not None else 0
+    shipping = shipping_method.price_for(goods, weight_grams) if shipping_method is not None else 0
     taxable = goods + shipping
     tax = tax_for(taxable, rate_bps=rate, prices_include_tax=inclusive)
     total = taxable if inclusive else taxable + tax

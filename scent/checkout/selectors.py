@@ -59,6 +59,7 @@ def quote(
         currency=summary.currency,
         shipping_method=method,
         coupon=coupon,
+        weight_grams=summary.weight_grams,
     )
     return Quote(
         summary=summary,

@@ -188,7 +188,7 @@ def shipping(request: HttpRequest, summary: CartSummary, state: dict) -> HttpRes
         email=state.get("email", ""),
         user=request.user,
     ).totals.goods_after_discount
-    options = [(m, m.price_for(goods)) for m in methods]
+    options = [(m, m.price_for(goods, summary.weight_grams)) for m in methods]
     return _render(
         request, "checkout/shipping.html", "shipping", summary, state, form=form, options=options
     )

@@ -36,7 +36,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from scent.accounts.models import User
-from scent.catalog.models import Product
+from scent.catalog.models import ProductVariant
 from scent.orders.models import Order, OrderLine, PaymentStatus
 
 RANGES = (30, 90)
@@ -92,6 +92,7 @@ class ProductSales:
 class LowStock:
     product_id: int
     name: str
+    size: str
     sku: str
     stock: int
 
@@ -308,11 +309,14 @@ def top_products(
 
 
 def low_stock(*, threshold: int, limit: int) -> tuple[list[LowStock], int]:
-    """Active products with `threshold` or fewer in stock, emptiest first, and how many."""
-    qs = Product.objects.filter(is_active=True, stock_quantity__lte=threshold)
+    """Active sizes of active products with `threshold` or fewer in stock, emptiest first,
+    and how many there are."""
+    qs = ProductVariant.objects.filter(
+        is_active=True, product__is_active=True, stock_quantity__lte=threshold
+    )
     rows = list(
-        qs.order_by("stock_quantity", "name", "id").values_list(
-            "id", "name", "sku", "stock_quantity"
+        qs.order_by("stock_quantity", "product__name", "position", "id").values_list(
+            "product_id", "product__name", "label", "sku", "stock_quantity"
         )[:limit]
     )
     total = len(rows) if len(rows) < limit else qs.count()

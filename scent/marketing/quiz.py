@@ -232,7 +232,7 @@ def _rank(answers: dict[str, str], limit: int) -> list[int]:
         Product.objects.active()
         .annotate(
             available=Case(
-                When(stock_quantity__gt=0, then=Value(1)),
+                When(in_stock=True, then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             ),

@@ -79,7 +79,8 @@ def quiz_results_email(
     products = [
         {
             "name": r.product.name,
-            "price": format_money(r.product.price, r.product.currency),
+            "price": ("from " if r.product.price_varies else "")
+            + format_money(r.product.price, r.product.currency),
             "url": _absolute(r.product.get_absolute_url()),
             "why": r.why,
         }

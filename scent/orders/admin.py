@@ -32,7 +32,14 @@ class _ReadOnlyInline(admin.TabularInline):
 
 class OrderLineInline(_ReadOnlyInline):
     model = OrderLine
-    fields = ["product_name", "sku", "unit_price_display", "quantity", "line_total_display"]
+    fields = [
+        "product_name",
+        "variant_label",
+        "sku",
+        "unit_price_display",
+        "quantity",
+        "line_total_display",
+    ]
     readonly_fields = fields
 
     @admin.display(description="Unit price")

@@ -161,13 +161,22 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    """A product as sold: name, SKU and price copied at purchase time."""
+    """A size of a product as sold: name, size, SKU and price copied at purchase time."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(
         "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Stock goes back to this size on cancel or expiry; null once the size is deleted.
+    variant = models.ForeignKey(
+        "catalog.ProductVariant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     product_name = models.CharField(max_length=140)
+    variant_label = models.CharField("size", max_length=40, blank=True)
     sku = models.CharField("SKU", max_length=40)
     unit_price = models.PositiveIntegerField()
     quantity = models.PositiveIntegerField()
@@ -177,7 +186,15 @@ class OrderLine(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.quantity} x {self.product_name}"
+        return f"{self.quantity} x {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        return (
+            f"{self.product_name} ({self.variant_label})"
+            if self.variant_label
+            else self.product_name
+        )
 
 
 class OrderEventKind(models.TextChoices):

@@ -1,9 +1,10 @@
 """Everything that changes an order: placing it, payment, fulfilment, cancellation, refunds.
 
-Locking rules (kept in this module so deadlocks cannot appear elsewhere):
-- stock is taken with a conditional UPDATE (`stock_quantity >= qty`) per product, in
-  product-id order, inside the order's transaction; the row stays locked until commit,
-  so the last unit can be sold exactly once;
+Locking rules (kept here and in scent.catalog.inventory so deadlocks cannot appear
+elsewhere):
+- stock is taken per variant by scent.catalog.inventory inside the order's transaction
+  (products locked in id order, then a conditional UPDATE per variant in id order); the
+  rows stay locked until commit, so the last unit of a size is sold exactly once;
 - the coupon row is locked after the products (same order everywhere);
 - every change to an existing order starts by locking the order row (SELECT FOR UPDATE),
   then products in id order, then the coupon.
@@ -24,7 +25,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from scent.cart.models import Cart
-from scent.catalog.models import Product
+from scent.catalog import inventory
+from scent.catalog.models import StockReason
 from scent.checkout.coupons import CouponError, check_coupon, find_coupon
 from scent.checkout.data import Checkout
 from scent.checkout.models import Coupon, CouponRedemption, ShippingMethod
@@ -61,14 +63,12 @@ class EmptyOrder(OrderError):
 
 
 class OutOfStock(OrderError):
+    """Raised from inventory.InsufficientStock: the same message, as an order error."""
+
     def __init__(self, product_name: str, available: int) -> None:
         self.product_name = product_name
         self.available = available
-        if available <= 0:
-            msg = f"Sorry, {product_name} has just sold out."
-        else:
-            msg = f"Sorry, only {available} of {product_name} left in stock."
-        super().__init__(msg)
+        super().__init__(str(inventory.InsufficientStock(product_name, available)))
 
 
 class PriceChanged(OrderError):
@@ -148,37 +148,29 @@ def transition(order: Order, to: str, *, actor=None, message: str = "") -> None:
     )
 
 
-def _take_stock(quantities: dict[int, int]) -> None:
-    """Decrement stock for {product id: qty} or raise OutOfStock; call inside a transaction."""
-    for product_id in sorted(quantities):
-        qty = quantities[product_id]
-        taken = Product.objects.filter(
-            pk=product_id, is_active=True, stock_quantity__gte=qty
-        ).update(stock_quantity=F("stock_quantity") - qty)
-        if not taken:
-            product = Product.objects.filter(pk=product_id).first()
-            if product is None:
-                raise OutOfStock("a product that is no longer sold", 0)
-            available = product.stock_quantity if product.is_active else 0
-            raise OutOfStock(product.name, available)
+def _take_stock(quantities: dict[int, int], *, reference: str) -> inventory.Reservation:
+    """Reserve {variant id: qty} through inventory or raise OutOfStock (in a transaction)."""
+    try:
+        return inventory.reserve_stock(quantities, reason=StockReason.ORDER, reference=reference)
+    except inventory.InsufficientStock as exc:
+        raise OutOfStock(exc.name, exc.available) from exc
 
 
 def _line_quantities(order: Order) -> dict[int, int]:
     quantities: dict[int, int] = defaultdict(int)
-    for product_id, qty in order.lines.values_list("product_id", "quantity"):
-        if product_id is not None:
-            quantities[product_id] += qty
+    for variant_id, qty in order.lines.values_list("variant_id", "quantity"):
+        if variant_id is not None:
+            quantities[variant_id] += qty
     return quantities
 
 
-def _return_stock(order: Order) -> None:
+def _return_stock(order: Order, *, reason: str = StockReason.CANCEL, actor=None) -> None:
+    """Give the order's units back to the sizes they came from (once)."""
     if not order.holds_stock:
         return
-    quantities = _line_quantities(order)
-    for product_id in sorted(quantities):
-        Product.objects.filter(pk=product_id).update(
-            stock_quantity=F("stock_quantity") + quantities[product_id]
-        )
+    inventory.release_stock(
+        _line_quantities(order), reason=reason, reference=order.number, actor=_real_user(actor)
+    )
     order.holds_stock = False
 
 
@@ -201,6 +193,7 @@ def email_context(order: Order) -> dict:
         "lines": [
             {
                 "name": line.product_name,
+                "size": line.variant_label,
                 "sku": line.sku,
                 "quantity": line.quantity,
                 "unit_price": money(line.unit_price),
@@ -238,11 +231,12 @@ def _queue_order_email(order: Order, template: str, extra: dict | None = None) -
 
 
 def _merge_items(items: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """{variant id: quantity} from (variant id, quantity) pairs."""
     quantities: dict[int, int] = defaultdict(int)
-    for product_id, qty in items:
+    for variant_id, qty in items:
         if int(qty) <= 0:
             raise OrderError("Quantities must be at least 1.")
-        quantities[int(product_id)] += int(qty)
+        quantities[int(variant_id)] += int(qty)
     return dict(quantities)
 
 
@@ -275,32 +269,34 @@ def place_order(*, checkout: Checkout, expected_total: int | None = None) -> Ord
             if existing is not None:
                 return existing
         if checkout.cart_id is not None:
-            in_cart = _merge_items(cart.items.values_list("product_id", "quantity")) if cart else {}
+            in_cart = _merge_items(cart.items.values_list("variant_id", "quantity")) if cart else {}
             if not in_cart:
                 raise EmptyOrder("Your cart is empty.")
             if in_cart != quantities:
                 raise OrderError(
                     "Your cart changed while you were checking out; please review your order again."
                 )
-        # Locks each product row (id order) until commit; raises before anything is written.
-        _take_stock(quantities)
-        products = Product.objects.select_related("category").in_bulk(list(quantities))
+        # Locks the products and takes each size's stock (id order) until commit; raises
+        # before anything is written. The reference is filled in once the number exists.
+        reservation = _take_stock(quantities, reference="")
+        variants = reservation.variants
         lines = []
-        for product_id in sorted(quantities):
-            product = products[product_id]
-            if not product.category.is_active:
-                raise OutOfStock(product.name, 0)
+        for variant_id in sorted(quantities):
+            variant = variants[variant_id]
+            product = variant.product
             if product.currency != currency:
                 raise OrderError(f"{product.name} is not sold in {currency}.")
-            qty = quantities[product_id]
+            qty = quantities[variant_id]
             lines.append(
                 OrderLine(
                     product=product,
+                    variant=variant,
                     product_name=product.name,
-                    sku=product.sku,
-                    unit_price=product.price,
+                    variant_label=variant.label,
+                    sku=variant.sku,
+                    unit_price=variant.price,
                     quantity=qty,
-                    line_total=product.price * qty,
+                    line_total=variant.price * qty,
                 )
             )
         subtotal = sum(line.line_total for line in lines)
@@ -321,6 +317,9 @@ def place_order(*, checkout: Checkout, expected_total: int | None = None) -> Ord
             currency=currency,
             shipping_method=shipping_method,
             coupon=coupon,
+            weight_grams=sum(
+                variants[variant_id].weight_grams * qty for variant_id, qty in quantities.items()
+            ),
         )
         if expected_total is not None and totals.total != expected_total:
             raise PriceChanged(totals)
@@ -354,6 +353,7 @@ def place_order(*, checkout: Checkout, expected_total: int | None = None) -> Ord
         for line in lines:
             line.order = order
         OrderLine.objects.bulk_create(lines)
+        reservation.label_movements(order.number)
         if coupon is not None:
             Coupon.objects.filter(pk=coupon.pk).update(times_used=F("times_used") + 1)
             CouponRedemption.objects.create(coupon=coupon, order=order, user=user, email=email)
@@ -451,7 +451,7 @@ def _reinstate_expired(order: Order) -> bool:
     if order.expired and not order.holds_stock:
         try:
             with transaction.atomic():
-                _take_stock(_line_quantities(order))
+                _take_stock(_line_quantities(order), reference=order.number)
         except OutOfStock as exc:
             _event(
                 order,
@@ -534,7 +534,7 @@ def record_refund(*, order_number: str, amount: int, reference: str, actor=None)
         )
         if full and order.status != OrderStatus.CANCELLED:
             if order.status in (OrderStatus.PAID, OrderStatus.PROCESSING):
-                _return_stock(order)
+                _return_stock(order, actor=actor)
             transition(order, OrderStatus.REFUNDED, actor=actor)
         order.save()
         _queue_order_email(
@@ -590,7 +590,7 @@ def cancel_order(*, order: Order, actor=None, reason: str = "") -> Order:
     with transaction.atomic():
         order = _relock(order)
         transition(order, OrderStatus.CANCELLED, actor=actor)
-        _return_stock(order)
+        _return_stock(order, actor=actor)
         _release_coupon(order)
         order.cancelled_at = timezone.now()
         order.cancel_reason = (reason or "").strip()[:200]
@@ -633,7 +633,7 @@ def release_expired_orders(*, older_than: timedelta | None = None) -> int:
                 OrderStatus.CANCELLED,
                 message=f"Expired: not paid within {minutes} minutes.",
             )
-            _return_stock(order)
+            _return_stock(order, reason=StockReason.EXPIRY)
             _release_coupon(order)
             order.expired = True
             order.cancelled_at = timezone.now()

@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from scent.catalog import demo_data
+from scent.catalog import demo_data, seeding
 from scent.catalog.models import Product
 from scent.catalog.seeding import seed_bench_products, seed_demo_catalogue
 
@@ -58,7 +58,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         report = seed_demo_catalogue()
         lines = []
-        for kind in ("categories", "moods", "notes", "products"):
+        for kind in ("categories", "moods", "notes", "products", "sizes"):
             created, updated = report.created.get(kind, 0), report.updated.get(kind, 0)
             if created or updated:
                 lines.append(f"{kind}: {created} created, {updated} updated")
@@ -66,7 +66,7 @@ class Command(BaseCommand):
             lines.append(f"pictures drawn: {report.images_drawn}")
         if bench:
             with tqdm(
-                total=max(0, bench - Product.objects.filter(sku__startswith="BENCH-").count()),
+                total=max(0, bench - seeding.bench_product_count()),
                 unit=" products",
                 desc="Benchmark products",
                 disable=options["verbosity"] == 0,

@@ -1,14 +1,18 @@
 from django.http import HttpRequest
 
-from scent.cart.selectors import cart_item_count
-from scent.cart.session import cart_id_for_request
+from scent.cart.selectors import cart_item_count, user_cart_item_count
+from scent.cart.session import SESSION_KEY
 
 
 def cart(request: HttpRequest) -> dict:
-    """`cart_count` for the header; no query for a visitor who never added anything."""
+    """`cart_count` for the header: one query for a signed-in shopper (the account's cart
+    joined in), none for a visitor who never added anything."""
 
     def count() -> int:
-        cart_id = cart_id_for_request(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user_cart_item_count(user)
+        cart_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
         return cart_item_count(cart_id) if cart_id else 0
 
     return {"cart_count": count}

@@ -102,3 +102,8 @@ def cart_summary(cart: Cart | None) -> CartSummary:
 
 def cart_item_count(cart_id: int) -> int:
     return CartItem.objects.filter(cart_id=cart_id).aggregate(n=Sum("quantity"))["n"] or 0
+
+
+def user_cart_item_count(user) -> int:
+    """Units in a signed-in shopper's cart, in one query (no lookup of the cart first)."""
+    return CartItem.objects.filter(cart__user=user).aggregate(n=Sum("quantity"))["n"] or 0

@@ -22,11 +22,3 @@ def cart_for_request(request: HttpRequest, *, create: bool = False) -> Cart | No
         cart = Cart.objects.create()
         request.session[SESSION_KEY] = cart.pk
     return cart
-
-
-def cart_id_for_request(request: HttpRequest) -> int | None:
-    """The cart id without loading the cart (for the header count)."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return Cart.objects.filter(user=user).values_list("pk", flat=True).first()
-    return request.session.get(SESSION_KEY) if hasattr(request, "session") else None

@@ -26,7 +26,7 @@ def test_list_card_adds_one_to_the_cart_and_returns_to_the_same_list(client):
     assert response["Location"] == list_url
     after = client.get(list_url)
     assert after.context["cart_count"]() == 1  # the context processor is lazy
-    assert "Added Lavender Oil to your cart." in after.content.decode()
+    assert "Added Lavender Oil (10 ml) to your cart." in after.content.decode()
     assert fields["product_id"] == str(product.pk)
 
 
@@ -35,3 +35,33 @@ def test_sold_out_card_has_no_add_button(client):
     page = client.get("/products/").content.decode()
     assert "Rose Absolute" in page
     assert 'class="card-add"' not in page
+
+
+def test_a_card_of_a_product_with_sizes_leads_to_its_page_to_choose(client):
+    # given an oil in two sizes at different prices
+    ProductFactory(
+        name="Neroli",
+        variants=[
+            {"label": "5 ml", "sku": "NER-5", "price": 1490},
+            {"label": "10 ml", "sku": "NER-10", "price": 2490},
+        ],
+    )
+    # when a shopper looks at the list
+    page = client.get("/products/").content.decode()
+    # then the card says "from" the cheapest size and links to the page instead of adding
+    card = re.search(r'<li class="product-card">.*?Neroli.*?</li>', page, re.S).group(0)
+    assert "from </span>" in card and "$14.90" in card
+    assert 'class="card-add"' not in card
+    assert 'href="/products/neroli/">Choose a size' in card
+
+
+def test_a_card_of_sizes_at_one_price_does_not_say_from(client):
+    ProductFactory(
+        name="Soap",
+        variants=[
+            {"label": "Single bar", "sku": "SOAP-1", "price": 600},
+            {"label": "Pack of 3", "sku": "SOAP-3", "price": 600},
+        ],
+    )
+    page = client.get("/products/").content.decode()
+    assert "from </span>" not in page

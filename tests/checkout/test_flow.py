@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from scent.catalog.models import Product
+from scent.catalog.models import ProductVariant
 from scent.checkout.models import ShippingMethod
 from scent.orders.models import Order, OrderStatus
 from tests.factories import (
@@ -174,7 +174,7 @@ def test_a_price_change_after_review_is_shown_before_anything_is_charged(client,
     client.post(reverse("checkout:address"), ADDRESS)
     client.post(reverse("checkout:shipping"), {"shipping_method": shop["standard"].pk})
     seen = client.get(reverse("checkout:review")).context["totals"].total
-    Product.objects.filter(pk=shop["oil"].pk).update(price=1500)
+    ProductVariant.objects.filter(product=shop["oil"]).update(price=1500)
 
     r = client.post(reverse("checkout:place"), {"expected_total": str(seen)}, follow=True)
 
@@ -189,7 +189,7 @@ def test_stock_gone_while_reviewing_is_explained(client, shop):
     client.post(reverse("checkout:address"), ADDRESS)
     client.post(reverse("checkout:shipping"), {"shipping_method": shop["standard"].pk})
     total = client.get(reverse("checkout:review")).context["totals"].total
-    Product.objects.filter(pk=shop["soap"].pk).update(stock_quantity=0)
+    ProductVariant.objects.filter(product=shop["soap"]).update(stock_quantity=0)
 
     r = client.post(reverse("checkout:place"), {"expected_total": str(total)}, follow=True)
 

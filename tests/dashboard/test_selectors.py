@@ -9,7 +9,13 @@ import pytest
 
 from scent.dashboard import selectors
 from scent.orders.models import OrderStatus, PaymentStatus
-from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, UserFactory
+from tests.factories import (
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+    UserFactory,
+    variant_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +164,7 @@ def test_top_products_by_revenue_and_by_units():
         ("Candle", 1),
     ]
     assert data.top_by_revenue[0].product_id == oil.pk
-    assert data.top_by_revenue[0].sku == oil.sku
+    assert data.top_by_revenue[0].sku == variant_of(oil).sku
     assert data.top_by_revenue[3].product_id is None
 
 
@@ -190,6 +196,32 @@ def test_low_stock_lists_active_products_at_or_below_the_threshold(settings):
     ]
     assert data.low_stock_count == 3
     assert data.low_stock_threshold == 5
+
+
+def test_low_stock_is_listed_per_size(settings):
+    # given an oil whose 30 ml is nearly gone while its 5 ml is plentiful
+    settings.SHOP_LOW_STOCK_THRESHOLD = 5
+    oil = ProductFactory(
+        name="Rose Otto",
+        variants=[
+            {"label": "5 ml", "sku": "ROSE-5", "price": 650, "stock_quantity": 40},
+            {"label": "30 ml", "sku": "ROSE-30", "price": 2200, "stock_quantity": 2},
+            {
+                "label": "60 ml",
+                "sku": "ROSE-60",
+                "price": 3900,
+                "stock_quantity": 0,
+                "is_active": False,
+            },
+        ],
+    )
+
+    data = selectors.dashboard(days=30, use_cache=False)
+
+    # then only the low size is listed, with its label and SKU; a switched-off size is not
+    assert [(p.product_id, p.name, p.size, p.sku, p.stock) for p in data.low_stock] == [
+        (oil.pk, "Rose Otto", "30 ml", "ROSE-30", 2)
+    ]
 
 
 def test_low_stock_counts_beyond_the_listed_products(settings, monkeypatch):

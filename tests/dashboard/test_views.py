@@ -107,7 +107,7 @@ def test_empty_shop(staff_client):
     html = response.content.decode()
     assert "No paid orders in this period" in html
     assert "No sales in this period" in html
-    assert "No product is running low." in html
+    assert "No size is running low." in html
     assert "<dd>$0.00</dd>" in html
     if selectors.quiz_model() is not None:
         assert "No one has taken the scent quiz in this period." in html

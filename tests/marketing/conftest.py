@@ -19,7 +19,7 @@ from tests.e2e.conftest import (  # noqa: F401
     page,
     screenshot,
 )
-from tests.factories import CategoryFactory, MoodFactory, ProductFactory, UserFactory
+from tests.factories import CategoryFactory, MoodFactory, ProductFactory, UserFactory, variant_of
 
 
 @pytest.fixture
@@ -136,8 +136,9 @@ def buy(user, product, *, status=OrderStatus.DELIVERED) -> Order:
     OrderLine.objects.create(
         order=order,
         product=product,
+        variant=variant_of(product),
         product_name=product.name,
-        sku=product.sku,
+        sku=variant_of(product).sku,
         unit_price=product.price,
         quantity=1,
         line_total=product.price,

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from django.db import connections
 from django_tasks_db.models import DBTaskResult
 
+from scent.catalog.inventory import refresh_product_summary
+from scent.catalog.models import Product, ProductVariant
 from scent.checkout.data import Checkout, CheckoutAddress
-from tests.factories import ShippingMethodFactory
+from tests.factories import ShippingMethodFactory, variant_of
 
 ADDRESS = CheckoutAddress(
     full_name="Ada Lovelace",
@@ -20,6 +22,22 @@ ADDRESS = CheckoutAddress(
 )
 
 
+def _variant_id(item) -> int:
+    """A size's id; a product stands for its first size."""
+    return variant_of(item).pk if isinstance(item, Product) else item.pk
+
+
+def stock(product: Product) -> int:
+    """The first size's stock, fresh from the database."""
+    return variant_of(product).stock_quantity
+
+
+def set_stock(product: Product, quantity: int) -> None:
+    """Change the first size's shelf directly (a test's setup, not a stock movement)."""
+    ProductVariant.objects.filter(pk=variant_of(product).pk).update(stock_quantity=quantity)
+    refresh_product_summary(product)
+
+
 def make_checkout(
     items, *, email="ada@example.com", user=None, coupon_code="", shipping=None, cart_id=None
 ):
@@ -28,7 +46,7 @@ def make_checkout(
         email=email,
         address=ADDRESS,
         shipping_method_id=shipping.pk,
-        items=[(p.pk, q) for p, q in items],
+        items=[(_variant_id(p), q) for p, q in items],
         user=user,
         coupon_code=coupon_code,
         cart_id=cart_id,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from scent.ops.schedule import schedule
 from scent.orders import services
 from scent.orders.models import Order, OrderStatus
-from tests.orders.support import make_checkout
+from tests.orders.support import make_checkout, stock
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_the_scheduler_releases_unpaid_orders_every_five_minutes(lavender, setti
     order.refresh_from_db()
     lavender.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
-    assert lavender.stock_quantity == 5
+    assert stock(lavender) == 5
 
 
 def test_the_command_reports_what_it_released(lavender):

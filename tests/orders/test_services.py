@@ -11,13 +11,19 @@ from django.core import mail
 from django.utils import timezone
 
 from scent.cart.models import Cart, CartItem
-from scent.catalog.models import Product
+from scent.catalog.models import Product, ProductVariant, StockMovement, StockReason
 from scent.checkout.models import Coupon, CouponRedemption
 from scent.core.emails import send_email
 from scent.orders import selectors, services
 from scent.orders.models import Order, OrderEventKind, OrderStatus, PaymentStatus
-from tests.factories import CouponFactory, UserFactory
-from tests.orders.support import make_checkout, queued_emails
+from tests.factories import (
+    CouponFactory,
+    ProductFactory,
+    ShippingMethodFactory,
+    UserFactory,
+    variant_of,
+)
+from tests.orders.support import make_checkout, queued_emails, set_stock, stock
 
 pytestmark = pytest.mark.django_db
 
@@ -56,25 +62,30 @@ def test_placing_an_order_prices_lines_on_the_server_and_takes_the_stock(lavende
     )
     lavender.refresh_from_db()
     cedar.refresh_from_db()
-    assert (lavender.stock_quantity, cedar.stock_quantity) == (3, 2)
+    assert (stock(lavender), stock(cedar)) == (3, 2)
     assert order.events.filter(kind=OrderEventKind.PLACED).count() == 1
 
 
 def test_lines_keep_the_price_and_name_paid_even_when_the_product_changes(lavender, tax_free):
     order = services.place_order(checkout=make_checkout([(lavender, 1)]))
 
-    Product.objects.filter(pk=lavender.pk).update(price=9999, name="Renamed")
+    ProductVariant.objects.filter(product=lavender).update(price=9999, label="Huge")
+    Product.objects.filter(pk=lavender.pk).update(name="Renamed")
 
     line = order.lines.get()
-    assert (line.product_name, line.unit_price) == ("Lavender Oil", 1250)
+    assert (line.product_name, line.variant_label, line.unit_price) == (
+        "Lavender Oil",
+        "10 ml",
+        1250,
+    )
 
 
 def test_ordering_more_than_the_stock_is_refused_and_nothing_is_written(lavender, cedar):
-    with pytest.raises(services.OutOfStock, match="only 3 of Cedarwood Oil left"):
+    with pytest.raises(services.OutOfStock, match=r"only 3 of Cedarwood Oil \(10 ml\) left"):
         services.place_order(checkout=make_checkout([(lavender, 1), (cedar, 4)]))
 
     lavender.refresh_from_db()
-    assert lavender.stock_quantity == 5  # the lavender decrement was rolled back
+    assert stock(lavender) == 5  # the lavender decrement was rolled back
     assert Order.objects.count() == 0
 
 
@@ -98,7 +109,7 @@ def test_a_changed_total_since_review_is_refused_with_the_new_total(lavender, ta
 
 def test_placing_empties_the_cart_in_the_same_transaction(lavender):
     cart = Cart.objects.create()
-    CartItem.objects.create(cart=cart, product=lavender, quantity=1)
+    CartItem.objects.create(cart=cart, variant=variant_of(lavender), quantity=1)
 
     services.place_order(checkout=make_checkout([(lavender, 1)], cart_id=cart.pk))
 
@@ -313,7 +324,7 @@ def test_cancelling_returns_the_stock_and_the_coupon_and_emails_the_customer(lav
         services.cancel_order(order=order, actor=staff, reason="again")
 
     lavender.refresh_from_db()
-    assert lavender.stock_quantity == 5
+    assert stock(lavender) == 5
     coupon.refresh_from_db()
     assert coupon.times_used == 0
     assert not CouponRedemption.objects.exists()
@@ -341,7 +352,7 @@ def test_partial_then_full_refunds_move_the_payment_status(lavender):
     assert order.status == OrderStatus.REFUNDED
     assert order.amount_refunded == total
     lavender.refresh_from_db()
-    assert lavender.stock_quantity == 5  # not shipped: a full refund gives the stock back
+    assert stock(lavender) == 5  # not shipped: a full refund gives the stock back
     assert len(queued_emails("order_refunded")) == 2
 
 
@@ -372,7 +383,7 @@ def test_a_refund_of_a_shipped_order_keeps_the_stock(lavender):
     services.record_refund(order_number=order.number, amount=order.total, reference="re_1")
 
     lavender.refresh_from_db()
-    assert lavender.stock_quantity == 4
+    assert stock(lavender) == 4
 
 
 # --- expiry ----------------------------------------------------------------------
@@ -403,7 +414,7 @@ def test_unpaid_orders_past_the_timeout_release_their_stock(lavender, settings):
     assert fresh.status == OrderStatus.PENDING
     assert paid.status == OrderStatus.PAID
     lavender.refresh_from_db()
-    assert lavender.stock_quantity == 5 - 1 - 1
+    assert stock(lavender) == 5 - 1 - 1
 
 
 def test_a_payment_arriving_after_expiry_reinstates_the_order_when_stock_allows(lavender):
@@ -416,7 +427,7 @@ def test_a_payment_arriving_after_expiry_reinstates_the_order_when_stock_allows(
     assert order.status == OrderStatus.PAID
     assert order.holds_stock
     lavender.refresh_from_db()
-    assert lavender.stock_quantity == 3
+    assert stock(lavender) == 3
     assert len(queued_emails("order_confirmation")) == 1
 
 
@@ -424,7 +435,7 @@ def test_a_payment_after_expiry_without_stock_is_flagged_for_refund(lavender):
     order = services.place_order(checkout=make_checkout([(lavender, 2)]))
     _age(order, 120)
     services.release_expired_orders(older_than=timedelta(minutes=60))
-    Product.objects.filter(pk=lavender.pk).update(stock_quantity=1)
+    set_stock(lavender, 1)
 
     assert services.mark_order_paid(
         order_number=order.number,
@@ -493,12 +504,12 @@ def test_a_product_in_a_hidden_category_cannot_be_ordered(lavender):
     with pytest.raises(services.OutOfStock):
         services.place_order(checkout=make_checkout([(lavender, 1)]))
     lavender.refresh_from_db()
-    assert lavender.stock_quantity == 5
+    assert stock(lavender) == 5
 
 
 def test_placing_the_same_checkout_twice_gives_back_the_first_order(lavender):
     cart = Cart.objects.create()
-    CartItem.objects.create(cart=cart, product=lavender, quantity=2)
+    CartItem.objects.create(cart=cart, variant=variant_of(lavender), quantity=2)
     checkout = dataclasses.replace(
         make_checkout([(lavender, 2)], cart_id=cart.pk), token="checkout-1"
     )
@@ -508,15 +519,157 @@ def test_placing_the_same_checkout_twice_gives_back_the_first_order(lavender):
 
     assert first == second
     lavender.refresh_from_db()
-    assert lavender.stock_quantity == 3
+    assert stock(lavender) == 3
 
 
 def test_a_cart_changed_in_another_tab_is_not_ordered_blindly(lavender, cedar):
     cart = Cart.objects.create()
-    CartItem.objects.create(cart=cart, product=lavender, quantity=1)
+    CartItem.objects.create(cart=cart, variant=variant_of(lavender), quantity=1)
     checkout = make_checkout([(lavender, 1)], cart_id=cart.pk)
-    CartItem.objects.create(cart=cart, product=cedar, quantity=1)
+    CartItem.objects.create(cart=cart, variant=variant_of(cedar), quantity=1)
 
     with pytest.raises(services.OrderError, match="cart changed"):
         services.place_order(checkout=checkout)
     assert Order.objects.count() == 0
+
+
+# --- sizes ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def rose(db):
+    """An oil in three sizes, each with its own SKU, price, stock and weight."""
+    product = ProductFactory(
+        name="Rose Otto",
+        variants=[
+            {
+                "label": "5 ml",
+                "sku": "ROSE-5",
+                "price": 650,
+                "stock_quantity": 4,
+                "weight_grams": 45,
+            },
+            {
+                "label": "10 ml",
+                "sku": "ROSE-10",
+                "price": 990,
+                "stock_quantity": 3,
+                "weight_grams": 60,
+            },
+            {
+                "label": "30 ml",
+                "sku": "ROSE-30",
+                "price": 2200,
+                "stock_quantity": 2,
+                "weight_grams": 110,
+            },
+        ],
+    )
+    return {v.label: v for v in product.variants.all()}
+
+
+def _stock_by_label(sizes) -> dict[str, int]:
+    return dict(
+        ProductVariant.objects.filter(pk__in=[v.pk for v in sizes.values()]).values_list(
+            "label", "stock_quantity"
+        )
+    )
+
+
+def test_two_sizes_of_one_oil_are_two_lines_each_with_its_size_sku_and_price(rose, tax_free):
+    order = services.place_order(checkout=make_checkout([(rose["10 ml"], 2), (rose["30 ml"], 1)]))
+
+    lines = [
+        (ln.product_name, ln.variant_label, ln.sku, ln.unit_price, ln.quantity)
+        for ln in order.lines.order_by("sku")
+    ]
+    assert lines == [
+        ("Rose Otto", "10 ml", "ROSE-10", 990, 2),
+        ("Rose Otto", "30 ml", "ROSE-30", 2200, 1),
+    ]
+    assert order.subtotal == 2 * 990 + 2200
+    assert _stock_by_label(rose) == {"5 ml": 4, "10 ml": 1, "30 ml": 1}
+    email = queued_emails()
+    assert not email  # the confirmation goes out once paid
+    context = services.email_context(order)
+    assert {(line["size"], line["sku"]) for line in context["lines"]} == {
+        ("10 ml", "ROSE-10"),
+        ("30 ml", "ROSE-30"),
+    }
+
+
+def test_each_size_sold_is_a_stock_movement_named_after_the_order(rose):
+    order = services.place_order(checkout=make_checkout([(rose["5 ml"], 3)]))
+
+    movement = StockMovement.objects.get(variant=rose["5 ml"])
+    assert (movement.delta, movement.quantity_after, movement.reason, movement.reference) == (
+        -3,
+        1,
+        StockReason.ORDER,
+        order.number,
+    )
+
+
+def test_cancelling_returns_each_unit_to_the_size_it_came_from(rose):
+    order = services.place_order(checkout=make_checkout([(rose["5 ml"], 1), (rose["30 ml"], 2)]))
+    assert _stock_by_label(rose) == {"5 ml": 3, "10 ml": 3, "30 ml": 0}
+    rose["30 ml"].product.refresh_from_db()
+    assert rose["30 ml"].product.price == 650  # cheapest in-stock size still the 5 ml
+
+    services.cancel_order(order=order, reason="Changed my mind")
+
+    assert _stock_by_label(rose) == {"5 ml": 4, "10 ml": 3, "30 ml": 2}
+    returned = StockMovement.objects.filter(reason=StockReason.CANCEL, reference=order.number)
+    assert sorted(returned.values_list("variant__label", "delta")) == [("30 ml", 2), ("5 ml", 1)]
+
+
+def test_an_expired_order_gives_its_sizes_back_with_the_reason_expiry(rose):
+    order = services.place_order(checkout=make_checkout([(rose["10 ml"], 3)]))
+    _age(order, 120)
+
+    assert services.release_expired_orders(older_than=timedelta(minutes=60)) == 1
+
+    assert _stock_by_label(rose)["10 ml"] == 3
+    assert StockMovement.objects.filter(reason=StockReason.EXPIRY, delta=3).count() == 1
+
+
+def test_the_last_unit_of_one_size_leaves_the_others_on_sale(rose):
+    services.place_order(checkout=make_checkout([(rose["30 ml"], 2)]))
+
+    with pytest.raises(services.OutOfStock, match=r"Rose Otto \(30 ml\) has just sold out"):
+        services.place_order(checkout=make_checkout([(rose["30 ml"], 1)]))
+    order = services.place_order(checkout=make_checkout([(rose["5 ml"], 1)]))
+    assert order.lines.get().sku == "ROSE-5"
+
+
+def test_a_switched_off_size_cannot_be_ordered(rose):
+    ProductVariant.objects.filter(pk=rose["5 ml"].pk).update(is_active=False)
+
+    with pytest.raises(services.OutOfStock, match="sold out"):
+        services.place_order(checkout=make_checkout([(rose["5 ml"], 1)]))
+    assert _stock_by_label(rose)["5 ml"] == 4
+
+
+def test_shipping_can_charge_by_the_parcel_weight(rose, tax_free):
+    # given "free up to 100 g, then 1.50 per started kilogram" and a heavier parcel
+    parcel = ShippingMethodFactory(
+        name="Parcel", price=0, included_weight_grams=100, surcharge_per_kg=150
+    )
+    light = services.place_order(
+        checkout=make_checkout([(rose["5 ml"], 2)], shipping=parcel)  # 90 g
+    )
+    heavy = services.place_order(
+        checkout=make_checkout([(rose["30 ml"], 2)], shipping=parcel)  # 220 g
+    )
+
+    assert light.shipping == 0
+    assert heavy.shipping == 150
+    assert heavy.total == 2 * 2200 + 150
+
+
+def test_methods_without_a_weight_rule_ignore_the_weight(rose, tax_free):
+    flat = ShippingMethodFactory(name="Flat", price=495, free_over=None)
+
+    order = services.place_order(checkout=make_checkout([(rose["30 ml"], 2)], shipping=flat))
+
+    assert order.shipping == 495

@@ -201,8 +201,15 @@ def test_stock_gone_while_reviewing_is_explained(client, shop):
 def test_checkout_pages_use_a_fixed_number_of_queries(
     client, shop, items, django_assert_max_num_queries
 ):
-    for _ in range(items):
-        client.post(reverse("cart:add"), {"product_id": ProductFactory().pk, "quantity": 1})
+    for n in range(items):  # products with one to three sizes, the last size in the cart
+        product = ProductFactory(
+            variants=[
+                {"label": f"{ml} ml", "sku": f"Q{n}-{ml}", "price": 100 * ml, "stock_quantity": 5}
+                for ml in (5, 10, 30)[: 1 + n % 3]
+            ]
+        )
+        size = product.variants.last()
+        client.post(reverse("cart:add"), {"variant_id": size.pk, "quantity": 1})
     client.post(reverse("checkout:contact"), {"email": "a@example.com"})
     client.post(reverse("checkout:address"), ADDRESS)
     client.post(reverse("checkout:shipping"), {"shipping_method": shop["standard"].pk})
@@ -258,3 +265,26 @@ def test_a_signed_in_customer_can_save_a_new_address_a_guest_is_not_offered(clie
 
     saved = Address.objects.get(user=user)
     assert (saved.full_name, saved.city, saved.country) == ("Ada Lovelace", "Bath", "GB")
+
+
+def test_the_delivery_step_prices_each_method_for_the_parcel_weight(client, shop):
+    # given a heavy parcel (two 1.2 kg candles) and a method with a weight rule
+    ShippingMethodFactory(
+        name="Courier",
+        code="t-courier",
+        price=600,
+        included_weight_grams=2000,
+        surcharge_per_kg=250,
+        position=2,
+    )
+    candle = ProductFactory(name="Big Candle", price=3000, weight_grams=1200)
+    client.post(reverse("cart:add"), {"product_id": candle.pk, "quantity": 2})
+    client.post(reverse("checkout:contact"), {"email": "a@example.com"})
+    client.post(reverse("checkout:address"), ADDRESS)
+
+    options = dict(
+        (m.name, price) for m, price in client.get(reverse("checkout:shipping")).context["options"]
+    )
+
+    assert options["Courier"] == 600 + 250  # 400 g above the included 2 kg: one started kg
+    assert options["Express"] == 1295  # no weight rule: weight does not matter

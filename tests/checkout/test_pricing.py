@@ -39,6 +39,44 @@ def test_shipping_is_free_from_the_threshold_after_discount():
     assert _totals([5500], ten_off).shipping == 495  # 45.00 of goods after the discount
 
 
+def test_a_weight_rule_adds_a_surcharge_per_started_kilogram_above_the_included_weight():
+    # "free up to 2 kg, then 1.50 per started kilogram"
+    parcel = ShippingMethod(
+        name="Parcel", code="parcel", price=0, included_weight_grams=2000, surcharge_per_kg=150
+    )
+    assert parcel.price_for(1000, weight_grams=2000) == 0
+    assert parcel.price_for(1000, weight_grams=2001) == 150
+    assert parcel.price_for(1000, weight_grams=3000) == 150
+    assert parcel.price_for(1000, weight_grams=3001) == 300
+    totals = compute_totals(
+        line_totals=[1000],
+        currency="USD",
+        shipping_method=parcel,
+        tax_rate_bps=0,
+        prices_include_tax=True,
+        weight_grams=4500,
+    )
+    assert (totals.shipping, totals.total) == (450, 1450)
+
+
+def test_free_over_waives_the_price_but_not_the_weight_surcharge():
+    method = ShippingMethod(
+        name="Std",
+        code="std",
+        price=495,
+        free_over=5000,
+        included_weight_grams=1000,
+        surcharge_per_kg=200,
+    )
+    assert method.price_for(6000, weight_grams=500) == 0
+    assert method.price_for(6000, weight_grams=1500) == 200
+    assert method.price_for(100, weight_grams=1500) == 695
+
+
+def test_methods_without_a_weight_rule_cost_the_same_at_any_weight():
+    assert STANDARD.price_for(100, weight_grams=50_000) == 495
+
+
 def test_a_percentage_coupon_rounds_half_up_and_a_fixed_one_never_exceeds_the_goods():
     pct = Coupon(code="P", kind=CouponKind.PERCENT, value=15)
     assert _totals([1250], pct).discount == 188  # 187.5 -> 188

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
@@ -65,6 +67,8 @@ def test_the_order_page_shows_lines_and_history_read_only(staff_client, lavender
     html = page.content.decode()
     assert page.status_code == 200
     assert "Lavender Oil" in html
+    assert re.search(r'field-variant_label">\s*<p>10 ml</p>', html)
+    assert re.search(r'field-sku">\s*<p>LAV-10</p>', html)
     assert "Payment received" in html
     assert 'name="lines-0-quantity"' not in html  # not editable
     assert staff_client.get(reverse("admin:orders_order_add")).status_code == 403

@@ -35,6 +35,7 @@ def test_a_customer_sees_their_orders_in_the_account(client, ada, ada_order):
     assert detail.status_code == 200
     body = detail.content.decode()
     assert "Lavender Oil" in body
+    assert '<span data-size>— 10 ml</span> <span class="muted">LAV-10</span>' in body
     assert "Awaiting payment" in body
     assert reverse("payments:pay", kwargs={"order_number": ada_order.number}) in body
     assert "Order placed" in body  # the history
@@ -118,3 +119,18 @@ def test_the_link_in_a_guests_confirmation_email_opens_the_order(client, lavende
 
     assert response.status_code == 200
     assert "Lavender Oil" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "template", ["order_confirmation", "order_shipped", "order_cancelled", "order_refunded"]
+)
+def test_every_order_email_names_the_size_and_sku_of_each_line(lavender, template):
+    from scent.core.emails import render_email
+
+    order = services.place_order(checkout=make_checkout([(lavender, 1)]))
+    context = {**services.email_context(order), "refund_amount": "$1.00"}
+
+    _subject, text, html = render_email(template, context)
+
+    assert "1 x Lavender Oil, 10 ml (LAV-10)" in text
+    assert "Lavender Oil — 10 ml" in html and "SKU LAV-10" in html

@@ -411,6 +411,10 @@ def test_500_page_renders_without_database_or_request_context(django_assert_num_
 
 def test_sitemap_index_lists_sections_and_sections_list_active_pages(client, shelf):
     ProductFactory(name="Retired Oil", is_active=False)
+    ProductFactory(
+        name="No sizes left",
+        variants=[{"label": "5 ml", "sku": "GONE-5", "price": 500, "is_active": False}],
+    )
 
     index = client.get("/sitemap.xml")
     products = client.get("/sitemap-products.xml").content.decode()
@@ -423,6 +427,7 @@ def test_sitemap_index_lists_sections_and_sections_list_active_pages(client, she
         assert f"<loc>http://testserver/sitemap-{section}.xml</loc>" in index.content.decode()
     assert "<loc>http://testserver/products/lavender-oil/</loc>" in products
     assert "retired-oil" not in products
+    assert "no-sizes-left" not in products  # every size switched off: not for sale
     assert "<loc>http://testserver/categories/candles/</loc>" in categories
     assert "<loc>http://testserver/</loc>" in pages
     assert "<loc>http://testserver/products/</loc>" in pages

@@ -8,7 +8,7 @@ from django.core import mail
 
 from scent.marketing.models import QuizResult
 from scent.marketing.quiz import QuizError, clean_answers, recommend
-from tests.factories import UserFactory
+from tests.factories import ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +60,25 @@ def test_budget_keeps_pricier_products_out(shop):
     assert names(result) == ["Lemon oil"]
     assert "Under $15" in result.items[0].why
     assert "Floral" not in result.items[0].why
+
+
+def test_the_budget_reads_the_cheapest_size_in_stock(shop):
+    # given a floral oil whose 30 ml is over the budget but whose 5 ml is within it
+    ProductFactory(
+        name="Jasmine oil",
+        category=shop["lemon"].category,
+        scent_family="floral",
+        moods=list(shop["lemon"].moods.all()) + list(shop["lavender"].moods.all()),
+        variants=[
+            {"label": "5 ml", "sku": "JAS-5", "price": 1400, "stock_quantity": 4},
+            {"label": "30 ml", "sku": "JAS-30", "price": 5200, "stock_quantity": 4},
+        ],
+    )
+
+    result = recommend(answers={**FLORAL_OIL, "budget": "15"})
+
+    # then it is recommended: the budget compares the price it sells from
+    assert "Jasmine oil" in names(result)
 
 
 def test_nothing_in_budget_shows_the_closest_matches_and_says_so(shop):

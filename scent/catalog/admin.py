@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
-from scent.catalog import images, inventory, services
+from scent.catalog import images, inventory, services, sizes
 from scent.catalog.models import (
     Category,
     Mood,
@@ -22,9 +24,10 @@ from scent.catalog.models import (
     ProductImage,
     ProductNote,
     ProductVariant,
+    StockMovement,
     StockReason,
 )
-from scent.core.money import exponent, format_money, parse_major
+from scent.core.money import format_major, format_money, parse_amount
 
 
 class MinorUnitsField(forms.Field):
@@ -37,36 +40,17 @@ class MinorUnitsField(forms.Field):
         self.widget.attrs.update({"inputmode": "decimal", "size": 10, "autocomplete": "off"})
 
     def prepare_value(self, value):
-        if isinstance(value, int):
-            exp = exponent(self.currency)
-            major, minor = divmod(value, 10**exp)
-            return f"{major}.{minor:0{exp}d}" if exp else str(major)
-        return value
+        return format_major(value, self.currency) if isinstance(value, int) else value
 
     def to_python(self, value):
         if isinstance(value, int):
             return value
-        text = (value or "").strip().replace(",", "")
-        if not text:
+        if not (value or "").strip():
             return None
-        if len(text) > 20:
-            raise ValidationError("Enter an amount like 12.50 (no currency sign).", code="invalid")
         try:
-            places = -Decimal(text).as_tuple().exponent
-        except InvalidOperation:
-            places = 0
-        if isinstance(places, int) and places > exponent(self.currency):
-            raise ValidationError(
-                "Use at most %(places)s decimals, e.g. 12.50.",
-                code="precision",
-                params={"places": exponent(self.currency)},
-            )
-        try:
-            return parse_major(text, self.currency)
-        except ValueError:
-            raise ValidationError(
-                "Enter an amount like 12.50 (no currency sign).", code="invalid"
-            ) from None
+            return parse_amount(value, self.currency)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="invalid") from None
 
 
 class ProductAdminForm(forms.ModelForm):
@@ -220,11 +204,21 @@ class VariantInline(admin.TabularInline):
     model = ProductVariant
     form = VariantForm
     formset = VariantInlineFormSet
-    fields = VariantForm.Meta.fields
+    fields = [*VariantForm.Meta.fields, "history"]
+    readonly_fields = ["history"]
     extra = 1
     min_num = 0
     verbose_name = "size"
     verbose_name_plural = "Sizes (each with its own SKU, price, stock and weight)"
+
+    @admin.display(description="Stock history")
+    def history(self, obj: ProductVariant) -> str:
+        return _history_link(obj) if obj.pk else "—"
+
+
+def _history_link(variant: ProductVariant) -> str:
+    url = reverse("admin:catalog_stockmovement_changelist")
+    return format_html('<a href="{}?variant__id__exact={}">Movements</a>', url, variant.pk)
 
 
 class ProductNoteInline(admin.TabularInline):
@@ -268,7 +262,7 @@ class ProductAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["moods"]
     readonly_fields = ["currency", "created_at", "updated_at"]
-    actions = ["activate", "deactivate", "feature", "unfeature"]
+    actions = ["activate", "deactivate", "feature", "unfeature", "add_sizes"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "category", "is_active", "is_featured", "currency"]}),
         (
@@ -279,6 +273,14 @@ class ProductAdmin(admin.ModelAdmin):
         ("Search engines", {"fields": ["meta_description"], "classes": ["collapse"]}),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    # "Import CSV" and "Export CSV" on the list: the pages live in scent.catalog.admin_transfer.
+    change_list_template = "admin/catalog/product/change_list.html"
+
+    def get_urls(self):
+        from scent.catalog import admin_transfer
+
+        return admin_transfer.urls(self) + super().get_urls()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
         return (
@@ -427,6 +429,212 @@ class ProductAdmin(admin.ModelAdmin):
             product_ids=queryset.values_list("pk", flat=True), featured=False
         )
         self._report(request, count, "no longer featured")
+
+    @admin.action(description="Add sizes to selected products", permissions=["change"])
+    def add_sizes(self, request, queryset):
+        """A page asking for "5 ml: 6.50, 10 ml: 9.90"; the list is applied on its post."""
+        products = list(queryset.order_by("name"))
+        currency = products[0].currency if products else settings.SHOP_CURRENCY
+        text = request.POST.get("sizes", "") if "apply" in request.POST else ""
+        problems: list[str] = []
+        if "apply" in request.POST:
+            try:
+                specs = sizes.parse_size_list(text, currency=currency)
+                added = sizes.add_sizes(product_ids=[p.pk for p in products], sizes=specs)
+            except sizes.SizeListError as exc:
+                problems = exc.problems
+            else:
+                self._report_sizes(request, added)
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Add sizes",
+            "opts": self.model._meta,
+            "products": products,
+            "currency": currency,
+            "sizes_text": text,
+            "problems": problems,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/catalog/product/add_sizes.html", context)
+
+    def _report_sizes(self, request, added: sizes.AddedSizes) -> None:
+        products = len({v.product_id for v in added.created})
+        self.message_user(
+            request,
+            ngettext("%(n)d size added", "%(n)d sizes added", len(added.created))
+            % {"n": len(added.created)}
+            + ngettext(" to %(p)d product.", " to %(p)d products.", products) % {"p": products}
+            + (" Set their stock and weight on each product." if added.created else ""),
+            messages.SUCCESS if added.created else messages.WARNING,
+        )
+        for name, labels in added.skipped.items():
+            self.message_user(
+                request, f"{name} already had {', '.join(labels)}: left as it was.", messages.INFO
+            )
+
+
+class VariantStockFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        low = settings.SHOP_LOW_STOCK_THRESHOLD
+        return [
+            ("in", f"In stock (more than {low})"),
+            ("low", f"Low (1 to {low})"),
+            ("out", "Sold out"),
+        ]
+
+    def queryset(self, request, queryset):
+        low = settings.SHOP_LOW_STOCK_THRESHOLD
+        match self.value():
+            case "in":
+                return queryset.filter(stock_quantity__gt=low)
+            case "low":
+                return queryset.filter(stock_quantity__gt=0, stock_quantity__lte=low)
+            case "out":
+                return queryset.filter(stock_quantity=0)
+        return queryset
+
+
+class VariantListForm(forms.ModelForm):
+    """The list's editable stock: saved only when typed over (see VariantForm)."""
+
+    class Meta:
+        model = ProductVariant
+        fields = ["stock_quantity", "is_active"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stock_quantity"].show_hidden_initial = True
+
+
+class StockMovementInline(admin.TabularInline):
+    model = StockMovement
+    fields = ["created_at", "delta", "quantity_after", "reason", "reference", "actor"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = "Stock movements (newest first)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProductVariant)
+class ProductVariantAdmin(admin.ModelAdmin):
+    """Every size on one list: count stock by SKU, switch sizes off, see their history.
+
+    Sizes are added on their product's page (or with "Add sizes" on the product list).
+    """
+
+    form = VariantForm
+    inlines = [StockMovementInline]
+    list_display = [
+        "sku",
+        "product_name",
+        "label",
+        "price_display",
+        "stock_quantity",
+        "is_active",
+        "history",
+    ]
+    list_display_links = ["sku"]
+    list_editable = ["stock_quantity", "is_active"]
+    list_filter = [VariantStockFilter, "is_active", "product__category"]
+    list_select_related = ["product"]
+    list_per_page = 100
+    ordering = ["product__name", "position", "pk"]
+    search_fields = ["=sku", "product__name", "label"]
+    search_help_text = "Search by exact SKU, product name or size."
+    fields = ["product", *VariantForm.Meta.fields]
+    readonly_fields = ["product"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def get_changelist_form(self, request, **kwargs):
+        return VariantListForm
+
+    @admin.display(description="Product", ordering="product__name")
+    def product_name(self, obj: ProductVariant) -> str:
+        url = reverse("admin:catalog_product_change", args=[obj.product_id])
+        return format_html('<a href="{}">{}</a>', url, obj.product.name)
+
+    @admin.display(description="Price", ordering="price")
+    def price_display(self, obj: ProductVariant) -> str:
+        return format_money(obj.price, obj.product.currency)
+
+    @admin.display(description="Stock history")
+    def history(self, obj: ProductVariant) -> str:
+        return _history_link(obj)
+
+    def save_model(self, request, obj: ProductVariant, form, change: bool) -> None:
+        """Everything but stock saved as edited; stock as a stock-take through inventory,
+        and only when typed over, so a sale made while the page was open stands."""
+        with transaction.atomic():
+            inventory.lock_products([obj.product_id])
+            fields = [f for f in form.changed_data if f != "stock_quantity"]
+            if fields:
+                obj.save(update_fields=[*fields, "updated_at"])
+            if "stock_quantity" in form.changed_data:
+                inventory.set_stock(
+                    variant=obj,
+                    quantity=form.cleaned_data["stock_quantity"],
+                    reference=f"admin {request.user}",
+                    actor=request.user,
+                )
+            inventory.refresh_product_summaries([obj.product_id])
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    """The stock ledger, read only: every change with its reason, reference and who."""
+
+    list_display = [
+        "created_at",
+        "sku",
+        "product_name",
+        "delta_display",
+        "quantity_after",
+        "reason",
+        "reference",
+        "actor",
+    ]
+    list_display_links = None
+    list_filter = ["reason", "created_at"]
+    list_select_related = ["variant__product", "actor"]
+    list_per_page = 100
+    search_fields = ["=variant__sku", "reference", "variant__product__name"]
+    search_help_text = "Search by exact SKU, reference (an order number, a file) or product."
+    ordering = ["-created_at", "-id"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="SKU", ordering="variant__sku")
+    def sku(self, obj: StockMovement) -> str:
+        return obj.variant.sku
+
+    @admin.display(description="Product")
+    def product_name(self, obj: StockMovement) -> str:
+        return obj.variant.display_name
+
+    @admin.display(description="Change", ordering="delta")
+    def delta_display(self, obj: StockMovement) -> str:
+        return f"{obj.delta:+d}"
 
 
 @admin.register(Category)

@@ -26,7 +26,14 @@ from scent.catalog.models import Product, ProductVariant, StockMovement, StockRe
 stock_log = logging.getLogger("scent.catalog.stock")
 
 
-class InsufficientStock(Exception):
+class StockError(Exception):
+    """A stock change that cannot be made; the message is for a person.
+
+    The one exception of stock: InsufficientStock (not enough units) is a kind of it.
+    """
+
+
+class InsufficientStock(StockError):
     """Not enough units of a size (or it is no longer sold); the message is for a person."""
 
     def __init__(self, name: str, available: int, wanted: int = 0) -> None:
@@ -51,10 +58,6 @@ class Reservation:
         """Name what the stock was taken for once it exists (an order's number)."""
         ids = [m.pk for m in self.movements if m.pk is not None]
         StockMovement.objects.filter(pk__in=ids).update(reference=reference[:200])
-
-
-class StockError(Exception):
-    """A stock figure that cannot be written (negative, a size that does not exist)."""
 
 
 def lock_products(product_ids: Iterable[int]) -> None:

@@ -62,3 +62,37 @@ def parse_major(value: str, currency: str) -> int:
     if not dec.is_finite() or dec < 0:
         raise ValueError(f"{value!r} is not an amount")
     return int((dec * 10 ** exponent(currency)).to_integral_value())
+
+
+def format_major(amount: int, currency: str) -> str:
+    """Minor units as a plain typed amount, no symbol or thousands: 1250 USD -> "12.50"."""
+    exp = exponent(currency)
+    sign = "-" if amount < 0 else ""
+    major, minor = divmod(abs(amount), 10**exp)
+    return f"{sign}{major}.{minor:0{exp}d}" if exp else f"{sign}{major}"
+
+
+# The largest amount a price column holds (a 32-bit signed integer of minor units).
+MAX_AMOUNT = 2**31 - 1
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """An owner-typed price ("12.50", "1,250", "12") in minor units, strictly.
+
+    Unlike parse_major it refuses more decimals than the currency has (12.505 is a typo,
+    not 12.51) and overlong input; ValueError's message is for a person.
+    """
+    import re
+    from decimal import Decimal
+
+    example = "12.50" if exponent(currency) else "1250"
+    cleaned = (text or "").strip().replace(",", "")
+    if len(cleaned) > 20 or not re.fullmatch(r"\d+(\.\d+)?", cleaned):
+        raise ValueError(f"Enter an amount like {example} (no currency sign).")
+    dec = Decimal(cleaned)
+    if -dec.as_tuple().exponent > exponent(currency):
+        raise ValueError(f"Use at most {exponent(currency)} decimals, e.g. {example}.")
+    minor = int(dec.scaleb(exponent(currency)))
+    if minor > MAX_AMOUNT:
+        raise ValueError(f"That is more than {format_money(MAX_AMOUNT, currency)}.")
+    return minor

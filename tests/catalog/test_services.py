@@ -1,5 +1,4 @@
 import io
-import logging
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,15 +8,12 @@ from PIL import Image
 from scent.catalog import images
 from scent.catalog.models import Product, ProductImage
 from scent.catalog.services import (
-    InsufficientStock,
     add_product_image,
-    adjust_stock,
     delete_product_image,
     regenerate_thumbnail,
     replace_product_image_file,
     set_products_active,
     set_products_featured,
-    set_stock,
 )
 from tests.factories import ProductFactory, ProductImageFactory, image_bytes
 
@@ -135,48 +131,6 @@ def test_bulk_activate_and_feature_report_how_many_changed():
     assert set_products_active(product_ids=[on.pk, off.pk], active=True) == 2
     assert set_products_featured(product_ids=[on.pk], featured=True) == 1
     assert list(Product.objects.filter(is_featured=True)) == [on]
-
-
-def test_stock_goes_up_and_down(caplog):
-    product = ProductFactory(sku="LAV-10", stock_quantity=3)
-    with caplog.at_level(logging.INFO, logger="scent.catalog.stock"):
-        assert adjust_stock(product=product, delta=5, reason="delivery") == 8
-        assert adjust_stock(product=product, delta=-8, reason="order 42") == 0
-    product.refresh_from_db()
-    assert product.stock_quantity == 0
-    assert "stock LAV-10 +5 -> 8 (delivery)" in caplog.text
-    assert "stock LAV-10 -8 -> 0 (order 42)" in caplog.text
-
-
-def test_stock_never_goes_negative():
-    product = ProductFactory(name="Neroli", stock_quantity=2)
-
-    with pytest.raises(InsufficientStock) as err:
-        adjust_stock(product=product, delta=-3)
-
-    assert err.value.messages == ["Only 2 of Neroli left; cannot take 3."]
-    product.refresh_from_db()
-    assert product.stock_quantity == 2
-
-
-def test_a_stale_copy_cannot_oversell():
-    # two requests loaded the product when 1 unit was left; both try to take it
-    product = ProductFactory(stock_quantity=1)
-    stale = Product.objects.get(pk=product.pk)
-    adjust_stock(product=product, delta=-1)
-    with pytest.raises(InsufficientStock):
-        adjust_stock(product=stale, delta=-1)
-    product.refresh_from_db()
-    assert product.stock_quantity == 0
-
-
-def test_a_stock_take_sets_the_quantity_and_refuses_negatives():
-    product = ProductFactory(stock_quantity=4)
-    assert set_stock(product=product, quantity=11) == 11
-    with pytest.raises(ValidationError, match="cannot be negative"):
-        set_stock(product=product, quantity=-1)
-    product.refresh_from_db()
-    assert product.stock_quantity == 11
 
 
 def test_replacing_a_picture_removes_the_old_files_after_commit(django_capture_on_commit_callbacks):

@@ -126,6 +126,10 @@ class VariantInlineFormSet(forms.BaseInlineFormSet):
         ]
         if not kept:
             raise ValidationError("A product needs at least one size (its price and stock).")
+        if len(kept) > 1:
+            for f in kept:
+                if not f.cleaned_data.get("label"):
+                    f.add_error("label", "Name each size (e.g. 10 ml) when there is more than one.")
 
 
 class StockStateFilter(admin.SimpleListFilter):

@@ -181,7 +181,9 @@ class ProductVariant(models.Model):
     """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
-    label = models.CharField(max_length=40, help_text="e.g. 10 ml, Large, Pack of 3")
+    # May stay empty only while it is its product's one size (a product with no sizes to
+    # choose from, as every product was before sizes); the admin asks for it otherwise.
+    label = models.CharField(max_length=40, blank=True, help_text="e.g. 10 ml, Large, Pack of 3")
     sku = models.CharField("SKU", max_length=40, unique=True)
     price = models.PositiveIntegerField(help_text="In minor units (cents): 1250 is 12.50")
     compare_at_price = models.PositiveIntegerField(

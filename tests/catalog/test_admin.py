@@ -662,3 +662,22 @@ def test_the_note_autocomplete_used_by_the_product_form_answers(admin_client):
         {"term": "vet", "app_label": "catalog", "model_name": "productnote", "field_name": "note"},
     )
     assert [r["text"] for r in response.json()["results"]] == ["Vetiver"]
+
+
+def test_a_products_only_size_may_go_without_a_label_but_two_sizes_need_names(admin_client):
+    # a product with nothing to choose between needs no size name
+    data = _product_form(CategoryFactory(), {**TEN_ML, "label": ""})
+    assert admin_client.post(ADD, data).status_code == 302
+    assert variant_of(Product.objects.get()).label == ""
+
+    # once there are two sizes, each needs one
+    product = Product.objects.get()
+    response = _edit_product_sizes(
+        admin_client,
+        product,
+        _existing(variant_of(product)),
+        {"label": "30 ml", "sku": "EO-LAV-30", "price": "29.00"},
+    )
+    assert response.status_code == 200
+    assert "Name each size (e.g. 10 ml) when there is more than one." in response.content.decode()
+    assert product.variants.count() == 1

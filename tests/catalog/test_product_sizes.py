@@ -67,9 +67,9 @@ def test_a_sold_out_size_stays_visible_marked_and_not_selectable(client, rose):
 def test_the_chosen_size_sets_price_compare_at_stock_and_sku(client, rose):
     html = client.get("/products/rose-otto/").content.decode()
 
-    assert '<span data-price-now>$9.90</span>' in html
+    assert "<span data-price-now>$9.90</span>" in html
     assert "$12.00" in html  # the 10 ml compare-at price
-    assert 'data-size-sku>ROSE-10</dd>' in html
+    assert "data-size-sku>ROSE-10</dd>" in html
     assert "Only 3 left" in html
     assert 'max="3"' in _form(html)
 
@@ -80,7 +80,7 @@ def test_a_shared_size_link_preselects_it_and_keeps_the_product_canonical(client
     html = client.get("/products/rose-otto/?size=rose-30").content.decode()
 
     assert "checked" in _radio(_form(html), "ROSE-30")
-    assert '<span data-price-now>$22.00</span>' in html
+    assert "<span data-price-now>$22.00</span>" in html
     assert '<link rel="canonical" href="https://shop.example.com/products/rose-otto/">' in html
     by_label = client.get("/products/rose-otto/?size=30-ml").content.decode()
     assert "checked" in _radio(_form(by_label), "ROSE-30")

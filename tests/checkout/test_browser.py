@@ -5,75 +5,37 @@ and receive the confirmation e-mail on a real SMTP server through the mail queue
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
-from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.smtp import SMTP
 from playwright.sync_api import expect
 
 from scent.ops.queue.database import Worker
 from scent.orders.models import Order, OrderStatus
-from tests.e2e.conftest import browser, new_page  # noqa: F401 - the shared browser fixtures
-from tests.factories import ProductFactory, ShippingMethodFactory
-from tests.ops.conftest import SmtpServer, _Collector
+from tests.e2e.conftest import browser, new_page, smtp_sink  # noqa: F401 - shared fixtures
+from tests.factories import ProductFactory, ShippingMethodFactory, variant_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "lavender fields at dusk"
 
 
-@pytest.fixture
-def smtp_sink(settings) -> Iterator[SmtpServer]:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1, port picked by the OS, receiving this
-    process's mail. Its event loop lives in its own thread: Playwright's sync API already
-    runs one in the main thread."""
-    sink = SmtpServer(host="127.0.0.1", port=0)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict = {}
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        server = loop.run_until_complete(
-            loop.create_server(lambda: SMTP(_Collector(sink)), host="127.0.0.1", port=0)
-        )
-        holder["server"] = server
-        sink.port = server.sockets[0].getsockname()[1]
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, name="smtp-sink", daemon=True)
-    thread.start()
-    assert ready.wait(30), "the SMTP sink did not start"
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": sink.host, "port": sink.port, "timeout": 10},
-        }
-    }
-    try:
-        yield sink
-    finally:
-        loop.call_soon_threadsafe(holder["server"].close)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
-
-
 def _add_to_cart(page, product) -> None:
+    """A one-size product: its page has no size to choose; the message names the size."""
     page.goto(product.get_absolute_url())
+    expect(page.get_by_role("radio")).to_have_count(0)
     page.get_by_role("button", name="Add to cart", exact=True).click()
-    expect(page.get_by_text(f"Added {product.name} to your cart.")).to_be_visible()
+    size = variant_of(product).label
+    expect(page.get_by_text(f"Added {product.name} ({size}) to your cart.")).to_be_visible()
 
 
 def test_register_log_in_buy_two_products_and_get_the_confirmation_email(
     new_page, live_server, smtp_sink
 ):
-    oil = ProductFactory(name="Lavender Oil", price=1450, stock_quantity=5)
-    candle = ProductFactory(name="Cedar Candle", price=2200, stock_quantity=2)
+    oil = ProductFactory(name="Lavender Oil", price=1450, stock_quantity=5, sku="LAV-10")
+    candle = ProductFactory(
+        name="Cedar Candle", price=2200, stock_quantity=2, sku="CED-200", size="200 g"
+    )
     # The migration's default method (re-created when a transactional test flushed it).
     ShippingMethodFactory(name="Standard delivery", code="standard", price=495, free_over=5000)
     page = new_page()
@@ -131,6 +93,8 @@ def test_register_log_in_buy_two_products_and_get_the_confirmation_email(
     page.get_by_role("link", name=number).click()
     expect(page.get_by_text("Lavender Oil")).to_be_visible()
     expect(page.get_by_text("Cedar Candle")).to_be_visible()
+    # Each line's stock went down on its own size.
+    assert (variant_of(oil).stock_quantity, variant_of(candle).stock_quantity) == (4, 1)
 
     # The mail worker sends the confirmation to the SMTP server.
     Worker(queue_names=["mail"], once=True, heartbeat=60).run()
@@ -139,5 +103,6 @@ def test_register_log_in_buy_two_products_and_get_the_confirmation_email(
     message = confirmations[0]
     assert message["To"] == "ada@example.com"
     text = message.get_body(preferencelist=("plain",)).get_content()
-    assert "1 x Lavender Oil" in text and "1 x Cedar Candle" in text
+    assert "1 x Lavender Oil, 10 ml (LAV-10)" in text
+    assert "1 x Cedar Candle, 200 g (CED-200)" in text
     assert "Total: $41.45" in text

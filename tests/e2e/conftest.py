@@ -10,6 +10,8 @@ Fixtures for every helper's browser tests:
 - ``screenshot(page, "name")``: saves ``test-artifacts/screenshots/<name>.png`` (gitignored).
 - ``assert_accessible(page)``: runs axe-core (bundled with axe-playwright-python, no network)
   on the page as it is now and fails with a readable list of WCAG violations.
+- ``smtp_sink``: a real SMTP server (aiosmtpd) on 127.0.0.1 receiving this process's mail
+  (the mail worker run in the test sends to it); its ``messages`` are what arrived.
 
 Tests using them must be marked ``@pytest.mark.browser``. They use the ``live_server``
 fixture, so their database is transactional (data created in the test is visible to the
@@ -18,8 +20,10 @@ server thread). Without /usr/bin/chromium they are skipped locally and fail unde
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -154,3 +158,45 @@ def assert_accessible() -> Callable:
         assert not report, f"{page.url} has accessibility problems:\n" + "\n".join(report)
 
     return check
+
+
+@pytest.fixture
+def smtp_sink(settings) -> Iterator:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, port picked by the OS, receiving this
+    process's mail. Its event loop lives in its own thread: Playwright's sync API already
+    runs one in the main thread."""
+    from aiosmtpd.smtp import SMTP
+
+    from tests.ops.conftest import SmtpServer, _Collector
+
+    sink = SmtpServer(host="127.0.0.1", port=0)
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    holder: dict = {}
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        server = loop.run_until_complete(
+            loop.create_server(lambda: SMTP(_Collector(sink)), host="127.0.0.1", port=0)
+        )
+        holder["server"] = server
+        sink.port = server.sockets[0].getsockname()[1]
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, name="smtp-sink", daemon=True)
+    thread.start()
+    assert ready.wait(30), "the SMTP sink did not start"
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": sink.host, "port": sink.port, "timeout": 10},
+        }
+    }
+    try:
+        yield sink
+    finally:
+        loop.call_soon_threadsafe(holder["server"].close)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

@@ -231,7 +231,7 @@ def test_search_filter_and_sort_the_catalogue(open_page, shop, shots):
     expect(page.get_by_text("7 products")).to_be_visible()
     shots(page, "list-filtered")
 
-    page.get_by_role("link", name="Rose & Sandalwood Candle").click()
+    page.get_by_role("link", name="Rose & Sandalwood Candle", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Rose & Sandalwood Candle")
     broken = page.evaluate(
         "[...document.images].filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)"
@@ -241,10 +241,14 @@ def test_search_filter_and_sort_the_catalogue(open_page, shop, shots):
 
 
 # --- 4. cart, coupon, test-gateway checkout, confirmation, account, e-mails, staff refund --------
-def add_to_cart(page: Page, slug: str, name: str) -> None:
+def add_to_cart(page: Page, slug: str, name: str, size: str) -> None:
+    """Choose `size` on the product page (the demo oils and candles come in several)."""
     page.goto(f"/products/{slug}/")
+    sizes = page.get_by_role("group", name="Size", exact=True)
+    sizes.get_by_text(size, exact=True).click()
+    expect(sizes.get_by_role("radio", name=re.compile(rf"^{re.escape(size)}\b"))).to_be_checked()
     page.get_by_role("button", name="Add to cart", exact=True).click()
-    expect(page.get_by_text(f"Added {name} to your cart.")).to_be_visible()
+    expect(page.get_by_text(f"Added {name} ({size}) to your cart.")).to_be_visible()
 
 
 def admin_log_in(shop: LiveShop, page: Page) -> None:
@@ -281,9 +285,11 @@ def test_buy_with_a_coupon_and_the_test_gateway_then_find_the_order_and_the_emai
     email = new_email("ada")
     register(page, email)
 
-    add_to_cart(page, "lavender-essential-oil", "Lavender Essential Oil")  # $12.50
-    add_to_cart(page, "lavender-vetiver-candle", "Lavender & Vetiver Candle")  # $28.00
+    add_to_cart(page, "lavender-essential-oil", "Lavender Essential Oil", "10 ml")  # $12.50
+    add_to_cart(page, "lavender-vetiver-candle", "Lavender & Vetiver Candle", "200 g")  # $28.00
     page.goto("/cart/")
+    expect(page.locator("tr[data-product='EO-LAV-10'] [data-size]")).to_have_text("10 ml")
+    expect(page.locator("tr[data-product='CA-LAV-200'] [data-size]")).to_have_text("200 g")
     expect(page.locator("[data-subtotal]")).to_have_text("$40.50")
     shots(page, "cart")
 
@@ -335,14 +341,20 @@ def test_buy_with_a_coupon_and_the_test_gateway_then_find_the_order_and_the_emai
     expect(row).to_contain_text("$41.40")
     shots(page, "account-orders")
     row.get_by_role("link", name=number).click()
-    expect(page.get_by_text("Lavender Essential Oil").first).to_be_visible()
-    expect(page.get_by_text("Lavender & Vetiver Candle").first).to_be_visible()
+    for name, size, sku in (
+        ("Lavender Essential Oil", "10 ml", "EO-LAV-10"),
+        ("Lavender & Vetiver Candle", "200 g", "CA-LAV-200"),
+    ):
+        line = page.get_by_role("row").filter(has_text=name)
+        expect(line).to_contain_text(size)
+        expect(line).to_contain_text(sku)
     shots(page, "account-order")
 
     # The worker delivers the confirmation through SMTP.
     message = shop.mail_to(email, f"Thank you for your order {number}")
     text = text_body(message)
-    assert "1 x Lavender Essential Oil" in text and "1 x Lavender & Vetiver Candle" in text
+    assert "1 x Lavender Essential Oil, 10 ml (EO-LAV-10)" in text
+    assert "1 x Lavender & Vetiver Candle, 200 g (CA-LAV-200)" in text
     assert "Discount (CALM10): -$4.05" in text
     assert "Total: $41.40" in text
     order_link = first_link(message, rf"/orders/{number}/")
@@ -408,13 +420,17 @@ def test_quiz_recommends_a_product_that_goes_in_the_cart(open_page, shop, shots)
     send.get_by_role("button", name="Send").click()
     expect(page.get_by_text(f"Your recommendations are on their way to {email}.")).to_be_visible()
     text = text_body(shop.mail_to(email, "Your scent quiz results"))
-    assert "Lavender & Vetiver Candle ($28.00)" in text
+    assert "Lavender & Vetiver Candle (from $28.00)" in text  # two sizes, 200 g the cheaper
     assert f"{shop.url}/products/lavender-vetiver-candle/" in text
 
     first.get_by_role("link", name="Lavender & Vetiver Candle").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Lavender & Vetiver Candle")
+    # The smaller size is chosen for the shopper (the first in stock).
+    expect(page.get_by_role("radio", name=re.compile(r"^200 g\b"))).to_be_checked()
     page.get_by_role("button", name="Add to cart", exact=True).click()
-    expect(page.get_by_text("Added Lavender & Vetiver Candle to your cart.")).to_be_visible()
+    expect(
+        page.get_by_text("Added Lavender & Vetiver Candle (200 g) to your cart.")
+    ).to_be_visible()
     page.goto("/cart/")
     expect(page.get_by_role("link", name="Lavender & Vetiver Candle")).to_be_visible()
     expect(page.locator("[data-subtotal]")).to_have_text("$28.00")

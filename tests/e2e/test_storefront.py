@@ -224,9 +224,10 @@ def test_browse_add_to_cart_and_check_out_up_to_payment_without_javascript(new_p
     page.get_by_role("link", name="Lavender Essential Oil").first.click()
     page.get_by_label("Quantity").fill("2")
     page.get_by_role("button", name="Add to cart", exact=True).click()
-    expect(page.get_by_text("Added Lavender Essential Oil to your cart.")).to_be_visible()
+    expect(page.get_by_text("Added Lavender Essential Oil (10 ml) to your cart.")).to_be_visible()
 
     page.goto("/cart/")
+    expect(page.locator("[data-size]")).to_have_text("10 ml")
     expect(page.locator("[data-subtotal]")).to_have_text("$25.00")
     page.get_by_role("link", name="Check out").click()
     page.get_by_label("E-mail address").fill("guest@example.com")

@@ -19,7 +19,7 @@ from scent.payments import services, webhooks
 from scent.payments.models import WebhookEvent
 from scent.payments.services import start_payment_for_order
 from tests.factories import ProductFactory
-from tests.orders.support import make_checkout, queued_emails
+from tests.orders.support import make_checkout, queued_emails, stock
 from tests.payments.conftest import make_event
 from tests.payments.test_stripe_gateway import pay_in_browser
 
@@ -76,4 +76,5 @@ def test_return_and_webhooks_at_the_same_moment_pay_once(stripe_gateway, stripe_
         assert Counter(results[2:4]) == {True: 1, False: 1}  # the same event id: processed once
         assert WebhookEvent.objects.filter(event_id=event["id"]).count() == 1
     assert len(queued_emails("order_confirmation")) == 3
+    assert stock(product) == 50 - 3  # each order's bottle taken once, however it was paid
     print(f"\n[{connection.vendor}] return x2 + webhook x3 per order, 3 orders: paid once each")

@@ -5,7 +5,8 @@ run, nothing written); then confirm, which imports it. The checked file travels 
 confirm step inside a signed, compressed token in the page (no temporary file, no
 session storage, so it works with every session driver and on several web servers);
 the confirm step checks every row again, so a catalogue that changed in between is
-caught. Both pages need the permission to change products.
+caught. Export needs the permission to view products; import, which may create
+products as well as change them, needs both "add" and "change".
 """
 
 from __future__ import annotations
@@ -61,8 +62,15 @@ def urls(model_admin) -> list:
     ]
 
 
-def _check_permission(request: HttpRequest, model_admin) -> None:
-    if not model_admin.has_change_permission(request):
+def may_import(request: HttpRequest, model_admin) -> bool:
+    return model_admin.has_add_permission(request) and model_admin.has_change_permission(request)
+
+
+def _check_permission(request: HttpRequest, model_admin, *, importing: bool) -> None:
+    allowed = (
+        may_import(request, model_admin) if importing else model_admin.has_view_permission(request)
+    )
+    if not allowed:
         raise PermissionDenied
 
 
@@ -75,7 +83,7 @@ class _Echo:
 
 def export_view(request: HttpRequest, model_admin) -> StreamingHttpResponse:
     """Download every size as CSV (UTF-8 with a BOM, so Excel shows accents right)."""
-    _check_permission(request, model_admin)
+    _check_permission(request, model_admin, importing=False)
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
         chain(["\ufeff"], (writer.writerow(row) for row in export_rows())),
@@ -134,7 +142,7 @@ def _upload_name(name: str) -> str:
 
 def import_view(request: HttpRequest, model_admin) -> TemplateResponse | HttpResponseRedirect:
     """Upload and preview (dry run), then confirm."""
-    _check_permission(request, model_admin)
+    _check_permission(request, model_admin, importing=True)
     form = UploadForm()
     report: ImportReport | None = None
     token = ""

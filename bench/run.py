@@ -1,17 +1,27 @@
-"""Storefront throughput: wrk against gunicorn on loopback, small vs large catalogue.
+"""Storefront throughput: wrk against gunicorn on loopback, /up as the ceiling, the demo
+catalogue against a large one.
 
-    .venv/bin/python bench/run.py [--products 100000] [--duration 10] [--connections 16]
+    .venv/bin/python bench/run.py [--products 100000] [--db sqlite|mariadb|pgsql] [--redis]
+                                  [--duration 8] [--connections 16] [--rebuild] [--readme]
 
-It builds two throwaway SQLite shops under a temp dir (the demo catalogue, and the demo
-catalogue plus --products synthetic ones), serves each with gunicorn on 127.0.0.1 and
-runs wrk on the home page, the product list, a filtered search, and a product page. It
-prints requests/s per page and the large/small ratio: numbers from one run on one
-machine are only comparable with each other, never with a fixed threshold.
+Two shops are built once and kept under storage/bench/ (SQLite files there; MariaDB and
+PostgreSQL databases named scent_bench_demo and scent_bench_<N>): the demo catalogue, and
+the demo catalogue plus --products synthetic ones (1-3 sizes each). Each is served by
+gunicorn with 2 workers in the embedded default configuration: no environment overrides
+beyond the database (and, with --redis, CACHE_DRIVER=redis and SESSION_DRIVER=redis),
+APP_DEBUG=false as in production. wrk measures /up (the framework's floor: no session,
+no template) and then every storefront page with the same connections and duration.
+
+The table: requests/s, p99 latency, the ratio to /up in the same run, the ratio to the
+same page on the demo catalogue, and the database queries the page makes. Numbers are
+only comparable within one run on one machine, never with a fixed threshold.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -19,20 +29,35 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
+import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+BENCH_STORAGE = ROOT / "storage" / "bench"
+# Pages shoppers open; {product} and {category} are filled from the shop itself.
 PAGES = {
     "home": "/",
     "list": "/products/",
-    "search": "/products/?q=lavender&sort=price_asc",
-    "filter": "/products/?family=citrus&in_stock=1&sort=newest",
-    "product": None,  # filled with a real slug
+    "list p40": "/products/?page=40",
+    "category": "/categories/{category}/",
+    "product": "/products/{product}/",
+    "search": "/products/?q=lavender",
+    "search 2w": "/products/?q=lavender+oil&sort=price_asc",
+    "filter+sort": "/products/?family=citrus&in_stock=1&sort=price_asc",
+    "cart": "/cart/",
 }
+_CLEARED = ("APP_", "DB_", "CACHE_", "SESSION_", "QUEUE_", "REDIS_", "MAIL_", "STRIPE_")
+
+
+@dataclass(frozen=True)
+class Shop:
+    label: str
+    storage: Path
+    env: dict[str, str]
 
 
 def free_port() -> int:
@@ -41,45 +66,61 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def shop_env(storage: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "DB_"))}
-    return env | {
-        "APP_ENV": "local",
+def shop_env(storage: Path, *, db: str, database: str, redis: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_CLEARED)}
+    env |= {
         "APP_DEBUG": "false",
         "STORAGE_PATH": str(storage),
         "APP_ENV_FILE": str(storage / "none.env"),
         "LOG_LEVEL": "warning",
-        "CACHE_DRIVER": "locmem",
     }
+    if db == "sqlite":
+        env["DB_DATABASE"] = str(storage / "database.sqlite")
+    else:
+        env |= {"DB_CONNECTION": db, "DB_DATABASE": database, "DB_HOST": "127.0.0.1"}
+        env["DB_USERNAME"] = "postgres" if db == "pgsql" else "root"
+    if redis:
+        env |= {"CACHE_DRIVER": "redis", "SESSION_DRIVER": "redis"}
+    return env
 
 
-def build_shop(storage: Path, extra_products: int) -> None:
-    env = shop_env(storage)
+def create_database(db: str, name: str) -> None:
+    if db == "mariadb":
+        sql = f"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name} CHARACTER SET utf8mb4"
+        subprocess.run(["mariadb", "-h127.0.0.1", "-uroot", "-e", sql], check=True)
+    elif db == "pgsql":
+        for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+            subprocess.run(["psql", "-h127.0.0.1", "-Upostgres", "-qc", sql], check=True)
+
+
+def build(shop: Shop, *, db: str, database: str, products: int, rebuild: bool) -> None:
+    marker = shop.storage / "built.json"
+    wanted = {"db": db, "database": database, "products": products}
+    if not rebuild and marker.exists() and json.loads(marker.read_text()) == wanted:
+        return
+    shutil.rmtree(shop.storage, ignore_errors=True)
+    shop.storage.mkdir(parents=True)
+    create_database(db, database)
     scent = str(BIN / "scent")
-    subprocess.run([scent, "migrate", "--noinput", "-v0"], env=env, check=True)
-    subprocess.run([scent, "seed"], env=env, check=True, stdout=subprocess.DEVNULL)
-    if extra_products:
-        subprocess.run([scent, "seed", "--products", str(extra_products)], env=env, check=True)
+    started = time.monotonic()
+    subprocess.run([scent, "migrate", "--noinput", "-v0"], env=shop.env, check=True)
+    subprocess.run([scent, "seed"], env=shop.env, check=True, stdout=subprocess.DEVNULL)
+    if products:
+        subprocess.run([scent, "seed", "--products", str(products)], env=shop.env, check=True)
+    print(f"built {shop.label} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    marker.write_text(json.dumps(wanted))
 
 
-def serve(storage: Path) -> tuple[subprocess.Popen, str]:
+def serve(shop: Shop) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "scent.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=shop_env(storage),
+        [str(BIN / "gunicorn"), "scent.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"]
+        + ["--log-level", "warning"],
+        env=shop.env,
         cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    for _ in range(150):
         try:
             urllib.request.urlopen(base + "/up", timeout=1)  # noqa: S310 - loopback only
             return proc, base
@@ -89,58 +130,173 @@ def serve(storage: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("gunicorn did not start")
 
 
-def first_product_path(base: str) -> str:
-    html = urllib.request.urlopen(base + "/products/", timeout=5).read().decode()  # noqa: S310
-    match = re.search(r'href="(/products/[a-z0-9-]+/)"', html)
-    if not match:
-        raise SystemExit("no product link on /products/")
-    return match.group(1)
+def fill_paths(base: str) -> dict[str, str]:
+    """The pages with a real product and category of this shop."""
+    html = urllib.request.urlopen(base + "/products/", timeout=10).read().decode()  # noqa: S310
+    product = re.search(r'href="/products/([a-z0-9-]+)/"', html)
+    category = re.search(r'href="/categories/([a-z0-9-]+)/"', html)
+    if not (product and category):
+        raise SystemExit("no product or category link on /products/")
+    return {
+        name: path.format(product=product.group(1), category=category.group(1))
+        for name, path in PAGES.items()
+    }
 
 
-def wrk(url: str, duration: int, connections: int) -> float:
+def cart_cookie(base: str, product_path: str) -> str:
+    """A visitor's cookies after putting one unit of the first size in the cart."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(base + product_path, timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    variant = re.search(r'name="variant_id" value="(\d+)"', html)
+    if not (token and variant):
+        raise SystemExit(f"no add-to-cart form on {product_path}")
+    form = {
+        "csrfmiddlewaretoken": token.group(1),
+        "variant_id": variant.group(1),
+        "quantity": "1",
+    }
+    request = urllib.request.Request(
+        base + "/cart/add/",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"Referer": base + product_path},
+    )
+    opener.open(request, timeout=10).read()
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+@dataclass(frozen=True)
+class Result:
+    rps: float
+    p99_ms: float
+
+
+def wrk(url: str, duration: int, connections: int, headers: list[str]) -> Result:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    for header in headers:
+        command += ["-H", header]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise SystemExit(f"{url}: {non2xx.group(1)} failed responses\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return Result(rps=rps, p99_ms=p99)
+
+
+# Runs in the shop's environment: the queries each page makes, by Django's own count.
+_QUERY_COUNTER = """
+import json, sys, django
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+pages, cookie = json.loads(sys.argv[1]), sys.argv[2]
+client = Client()
+counts = {}
+for name, path in pages.items():
+    client.cookies.load(cookie) if name == "cart" else client.cookies.clear()
+    client.get(path)  # warm whatever is cached once per process
+    with CaptureQueriesContext(connection) as ctx:
+        status = client.get(path).status_code
+    counts[name] = len(ctx.captured_queries) if status == 200 else -status
+print(json.dumps(counts))
+"""
+
+
+def query_counts(shop: Shop, paths: dict[str, str], cookie: str) -> dict[str, int]:
+    env = shop.env | {"DJANGO_SETTINGS_MODULE": "scent.settings"}
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", url],
+        [sys.executable, "-c", _QUERY_COUNTER, json.dumps(paths), cookie],
+        env=env,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non2xx:
-        raise SystemExit(f"{url}: {non2xx.group(1)} failed responses\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return json.loads(out.strip().splitlines()[-1])
 
 
-def measure(storage: Path, duration: int, connections: int) -> dict[str, float]:
-    proc, base = serve(storage)
+def measure(shop: Shop, duration: int, connections: int) -> dict[str, object]:
+    proc, base = serve(shop)
     try:
-        pages = dict(PAGES, product=first_product_path(base))
-        return {name: wrk(base + path, duration, connections) for name, path in pages.items()}
+        paths = fill_paths(base)
+        cookie = cart_cookie(base, paths["product"])
+        for path in paths.values():  # one warm-up request each
+            urllib.request.urlopen(base + path, timeout=30).read()  # noqa: S310
+        results = {"/up": wrk(base + "/up", duration, connections, [])}
+        for name, path in paths.items():
+            headers = [f"Cookie: {cookie}"] if name == "cart" else []
+            results[name] = wrk(base + path, duration, connections, headers)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+    return {"results": results, "queries": query_counts(shop, paths, cookie)}
+
+
+def table(runs: dict[str, dict], products: int) -> str:
+    demo, large = runs["demo"], runs[f"+{products}"]
+    head = (
+        f"| page | demo req/s | demo p99 ms | x /up | +{products:,} req/s | p99 ms | x /up "
+        "| x demo | queries |"
+    )
+    lines = [head, "|" + "---|" * 9]
+    for name in ["/up", *PAGES]:
+        d, g = demo["results"][name], large["results"][name]
+        d_up, g_up = demo["results"]["/up"].rps, large["results"]["/up"].rps
+        queries = "" if name == "/up" else f"{demo['queries'][name]} / {large['queries'][name]}"
+        lines.append(
+            f"| {name} | {d.rps:,.0f} | {d.p99_ms:.1f} | {d.rps / d_up:.2f} "
+            f"| {g.rps:,.0f} | {g.p99_ms:.1f} | {g.rps / g_up:.2f} | {g.rps / d.rps:.2f} "
+            f"| {queries} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--products", type=int, default=20000)
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "mariadb", "pgsql"], default="sqlite")
+    parser.add_argument("--redis", action="store_true", help="cache and sessions in Redis")
+    parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rebuild", action="store_true", help="build the catalogues again")
+    parser.add_argument("--readme", action="store_true", help="write the table to README.md")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
-    with tempfile.TemporaryDirectory(prefix="scent-bench-") as tmp:
-        small, large = Path(tmp, "small"), Path(tmp, "large")
-        build_shop(small, 0)
-        build_shop(large, args.products)
-        results = {
-            "demo": measure(small, args.duration, args.connections),
-            f"+{args.products}": measure(large, args.duration, args.connections),
-        }
-    names = list(PAGES)
-    print(f"{'page':<10}" + "".join(f"{label:>14}" for label in results) + f"{'ratio':>10}")
-    for name in names:
-        small_rps, large_rps = (results[label][name] for label in results)
-        print(f"{name:<10}{small_rps:>14.1f}{large_rps:>14.1f}{large_rps / small_rps:>10.2f}")
+    runs = {}
+    for label, extra in (("demo", 0), (f"+{args.products}", args.products)):
+        database = f"scent_bench_{extra or 'demo'}"
+        storage = BENCH_STORAGE / f"{args.db}-{extra or 'demo'}"
+        env = shop_env(storage, db=args.db, database=database, redis=args.redis)
+        shop = Shop(label=label, storage=storage, env=env)
+        build(shop, db=args.db, database=database, products=extra, rebuild=args.rebuild)
+        runs[label] = measure(shop, args.duration, args.connections)
+    config = f"{args.db}{' + redis' if args.redis else ', default cache'}"
+    command = " ".join(["bench/run.py", *sys.argv[1:]])
+    report = (
+        f"`{command}` ({config}; gunicorn -w 2; wrk -c{args.connections} "
+        f"-d{args.duration}s; {time.strftime('%Y-%m-%d')})\n\n{table(runs, args.products)}\n"
+    )
+    print(report)
+    if args.readme:
+        write_readme(config, report)
+
+
+def write_readme(config: str, report: str) -> None:
+    """Keep the latest table per configuration between markers in bench/README.md."""
+    readme = ROOT / "bench" / "README.md"
+    text = readme.read_text()
+    start, end = f"<!-- bench:{config} -->", f"<!-- /bench:{config} -->"
+    block = f"{start}\n{report}{end}"
+    if start in text:
+        text = re.sub(re.escape(start) + r".*?" + re.escape(end), block, text, flags=re.S)
+    else:
+        text = text.rstrip() + f"\n\n### Storefront, {config}\n\n{block}\n"
+    readme.write_text(text)
 
 
 if __name__ == "__main__":

@@ -113,9 +113,9 @@ def build(shop: Shop, *, db: str, database: str, products: int, rebuild: bool) -
 
 def serve(shop: Shop) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    command = [str(BIN / "gunicorn"), "scent.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"]
     proc = subprocess.Popen(
-        [str(BIN / "gunicorn"), "scent.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"]
-        + ["--log-level", "warning"],
+        [*command, "--log-level", "warning"],
         env=shop.env,
         cwd=ROOT,
     )
@@ -157,7 +157,7 @@ def cart_cookie(base: str, product_path: str) -> str:
         "variant_id": variant.group(1),
         "quantity": "1",
     }
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - loopback only
         base + "/cart/add/",
         data=urllib.parse.urlencode(form).encode(),
         headers={"Referer": base + product_path},

@@ -215,7 +215,17 @@ def _cache(driver: str) -> dict:
     }
 
 
-CACHES = {"default": _cache(CACHE_DRIVER)}
+CACHES = {
+    "default": _cache(CACHE_DRIVER),
+    # Shared storefront pages (scent.core.page_cache), in each process's memory; their
+    # freshness comes from the catalogue version kept in "default".
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "scent-pages",
+        "OPTIONS": {"MAX_ENTRIES": get_int("PAGE_CACHE_ENTRIES", 2000)},
+    },
+}
+PAGE_CACHE_SECONDS = get_int("PAGE_CACHE_SECONDS", 600)
 
 SESSION_DRIVER = get_choice(
     "SESSION_DRIVER", "database", ("database", "redis", "cache", "file", "cookie")

@@ -41,9 +41,10 @@ def _locmem_cache(settings):
         **settings.CACHES,
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["pages"].clear()  # shared storefront pages live in each process's memory
 
 
 @pytest.fixture(autouse=True)

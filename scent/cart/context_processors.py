@@ -2,17 +2,21 @@ from django.http import HttpRequest
 
 from scent.cart.selectors import cart_item_count, user_cart_item_count
 from scent.cart.session import SESSION_KEY
+from scent.core import page_cache
+
+
+def header_cart_count(request: HttpRequest) -> int:
+    """One query for a signed-in shopper (the account's cart joined in), none for a
+    visitor who never added anything."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user_cart_item_count(user)
+    cart_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    return cart_item_count(cart_id) if cart_id else 0
 
 
 def cart(request: HttpRequest) -> dict:
-    """`cart_count` for the header: one query for a signed-in shopper (the account's cart
-    joined in), none for a visitor who never added anything."""
-
-    def count() -> int:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            return user_cart_item_count(user)
-        cart_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
-        return cart_item_count(cart_id) if cart_id else 0
-
-    return {"cart_count": count}
+    """`cart_count` for the header; a hole in a page rendered for every visitor."""
+    if page_cache.is_shared_render(request):
+        return {"cart_count": page_cache.hole("cart_count")}
+    return {"cart_count": lambda: header_cart_count(request)}

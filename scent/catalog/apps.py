@@ -5,3 +5,8 @@ class CatalogConfig(AppConfig):
     name = "scent.catalog"
     label = "catalog"
     verbose_name = "Catalogue"
+
+    def ready(self) -> None:
+        from scent.catalog import signals
+
+        signals.connect()

@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from scent.catalog.models import Product, ProductVariant, StockMovement, StockReason
+from scent.core.page_cache import catalogue_changed
 
 stock_log = logging.getLogger("scent.catalog.stock")
 
@@ -316,6 +317,7 @@ def refresh_product_summaries(product_ids: Iterable[int]) -> None:
     ):
         by_product[variant.product_id].append(variant)
     now = timezone.now()
+    catalogue_changed()  # prices and stock badges on the shared pages
     for product_id, product_variants in by_product.items():
         summary = summarise(product_variants)
         Product.objects.filter(pk=product_id).update(

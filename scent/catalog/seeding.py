@@ -29,6 +29,7 @@ from scent.catalog.models import (
     StockReason,
 )
 from scent.catalog.services import add_product_image
+from scent.core.page_cache import catalogue_changed
 
 BENCH_SKU_PREFIX = "BENCH-"
 BENCH_IMAGE_DIR = "products/_bench"
@@ -384,4 +385,5 @@ def seed_bench_products(
         if progress:
             progress(len(created))
         start = stop
+    catalogue_changed()  # bulk inserts send no signals
     return added, existing + added

@@ -16,6 +16,7 @@ from django.utils.text import get_valid_filename
 
 from scent.catalog import images
 from scent.catalog.models import Product, ProductImage
+from scent.core.page_cache import catalogue_changed
 
 
 def _upload_name(image_file: object, checked: images.CheckedImage, fallback: str) -> str:
@@ -130,6 +131,7 @@ def _delete_unshared_on_commit(storage, names: list[str]) -> None:
 
 def set_products_active(*, product_ids: Iterable[int], active: bool) -> int:
     """Show or hide products in the shop; returns how many changed."""
+    catalogue_changed()
     return (
         Product.objects.filter(pk__in=list(product_ids))
         .exclude(is_active=active)
@@ -139,6 +141,7 @@ def set_products_active(*, product_ids: Iterable[int], active: bool) -> int:
 
 def set_products_featured(*, product_ids: Iterable[int], featured: bool) -> int:
     """Feature products on the home page (or stop); returns how many changed."""
+    catalogue_changed()
     return (
         Product.objects.filter(pk__in=list(product_ids))
         .exclude(is_featured=featured)

@@ -14,8 +14,10 @@ from scent.catalog.forms import ProductFilterForm
 from scent.catalog.models import Category, NotePosition, Product, ScentFamily
 from scent.catalog.selectors import ProductFilters
 from scent.core.money import format_money
+from scent.core.page_cache import shared_page
 
 
+@shared_page
 def home(request: HttpRequest) -> HttpResponse:
     categories = selectors.active_categories()
     featured = selectors.featured_products()
@@ -32,10 +34,12 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@shared_page
 def product_list(request: HttpRequest) -> HttpResponse:
     return _product_list_page(request, category=None)
 
 
+@shared_page
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     categories = selectors.active_categories()
     category = next((c for c in categories if c.slug == slug), None)
@@ -83,6 +87,7 @@ def _product_list_page(
     )
 
 
+@shared_page
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_for_page(slug=slug)
     if product is None:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from scent.catalog.models import Product
 from scent.core.emails import queue_email, unsubscribe_headers
 from scent.core.money import format_money
+from scent.core.page_cache import catalogue_changed
 from scent.marketing import selectors
 from scent.marketing.models import (
     QuizResult,
@@ -119,6 +120,7 @@ def review_save(*, user, product: Product, rating: int, title: str = "", body: s
         "moderated_at": None,
     }
     mine = Review.objects.filter(user=user, product=product)
+    catalogue_changed()  # an edited review goes back to moderation: off the pages
     # Plain statements, each its own transaction: an edit is one UPDATE; a new review is an
     # INSERT, and a double-submitted form's second INSERT fails on the unique constraint
     # and becomes an UPDATE (locking the row after a failed insert deadlocks on MariaDB).
@@ -138,6 +140,7 @@ def reviews_moderate(*, reviews: QuerySet[Review], status: str) -> int:
     changes: dict[str, Any] = {"status": status, "moderated_at": timezone.now()}
     if status == ReviewStatus.REJECTED:
         changes["is_featured"] = False
+    catalogue_changed()  # ratings and testimonials on the shared pages
     return reviews.exclude(status=status).update(**changes)
 
 

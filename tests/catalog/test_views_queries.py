@@ -18,6 +18,14 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _render_every_time(settings):
+    """These budgets are what rendering a page costs (a page the shared page cache has not
+    kept yet); serving a kept page is budgeted in test_shared_pages.py."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 BUDGET = 10
 # A signed-in shopper adds the session and user rows and the cart count; the product page
 # has had one query more since sizes (its active sizes), so it is 11 there.

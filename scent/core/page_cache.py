@@ -1,0 +1,146 @@
+"""Storefront pages that are the same for every visitor, rendered once and kept in memory.
+
+A page such as the product list costs ~90% of its time in template rendering, yet for
+every visitor who is not signed in it differs only in a few places: the CSRF token in
+its forms, the cart count in the header and the flash messages. `shared_page` renders
+such a page once with *holes* (markers) in those places, keeps it in the "pages" cache
+(in each process's memory) and, for every request, fills the holes for that visitor:
+their own CSRF token (a fresh mask of their secret, set in their cookie as usual), their
+own cart count, their own messages. Nothing per visitor is ever stored.
+
+Freshness: the key holds the *catalogue version*, a value in the shared cache that
+`catalogue_changed()` replaces whenever something a page shows changes (a price, stock,
+a size, a product, a category, a picture, a review...). It is replaced at once and again
+when the transaction commits, so a page rendered from the old rows while the change was
+being written is never found again. Every process reads the version on each request, so
+all of them stop serving the old page together. PAGE_CACHE_SECONDS (default 600) bounds
+what a missed change could cost; 0 turns the cache off.
+
+Signed-in shoppers (wishlist hearts, their name, their orders) always get a fresh render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import caches
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+
+PAGES_ALIAS = "pages"
+VERSION_KEY = "catalogue:version"
+_MARK = "SCENTHOLE{}ENDHOLE"  # letters only: it survives HTML escaping untouched
+
+_fillers: dict[str, Callable[[HttpRequest], str]] = {}
+
+
+def hole(name: str) -> str:
+    """The marker a template outputs where a per-visitor value goes."""
+    return _MARK.format(name)
+
+
+def register_hole(name: str, fill: Callable[[HttpRequest], str]) -> None:
+    """`fill(request)` gives the text for hole `name` (apps register theirs in ready())."""
+    _fillers[name] = fill
+
+
+def is_shared_render(request: HttpRequest) -> bool:
+    """True while a page is being rendered for everyone (context processors ask this)."""
+    return getattr(request, "_shared_render", False)
+
+
+# --- the catalogue version ----------------------------------------------------------
+
+
+def catalogue_version() -> str:
+    store = caches["default"]
+    version = store.get(VERSION_KEY)
+    if version is None:
+        store.add(VERSION_KEY, str(time.time_ns()), None)
+        version = store.get(VERSION_KEY) or "0"
+    return version
+
+
+def _new_version() -> None:
+    caches["default"].set(VERSION_KEY, str(time.time_ns()), None)
+
+
+def catalogue_changed() -> None:
+    """Something the shared pages show has changed: stop serving the pages rendered before.
+
+    Call it in the transaction that writes the change (signals and services do).
+    """
+    _new_version()
+    transaction.on_commit(_new_version)
+
+
+# --- serving -----------------------------------------------------------------------
+
+
+def _enabled() -> bool:
+    return settings.PAGE_CACHE_SECONDS > 0 and PAGES_ALIAS in settings.CACHES
+
+
+def _key(request: HttpRequest) -> str:
+    from scent.core.theme import theme_from_request
+
+    where = f"{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.blake2b(where.encode(), digest_size=16).hexdigest()
+    return f"page:{catalogue_version()}:{theme_from_request(request)}:{digest}"
+
+
+def _fill(request: HttpRequest, content: str) -> str:
+    if hole("csrf_token") in content:
+        content = content.replace(hole("csrf_token"), get_token(request))
+    if hole("messages") in content:
+        messages = get_messages(request)
+        shown = render_to_string("_messages.html", {"messages": messages}) if messages else ""
+        content = content.replace(hole("messages"), shown)
+    for name, fill in _fillers.items():
+        marker = hole(name)
+        if marker in content:
+            content = content.replace(marker, fill(request))
+    return content
+
+
+def shared_page(view):
+    """Serve the view's page from the shared render for visitors who are not signed in.
+
+    Only successful GET/HEAD answers are kept, with their headers; the view must show the
+    same page to every such visitor for the same URL and theme (per-visitor parts go in
+    holes).
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not _enabled() or request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        store = caches[PAGES_ALIAS]
+        key = _key(request)
+        kept = store.get(key)
+        if kept is None:
+            request._shared_render = True
+            try:
+                response = view(request, *args, **kwargs)
+            finally:
+                request._shared_render = False
+            if response.streaming:
+                return response
+            body = response.content.decode(response.charset)
+            if response.status_code == 200 and not response.cookies:
+                headers = {k: v for k, v in response.headers.items() if k.lower() != "vary"}
+                store.set(key, (body, headers), settings.PAGE_CACHE_SECONDS)
+        else:
+            body, headers = kept
+            response = HttpResponse(headers=headers)
+        response.content = _fill(request, body)
+        return response
+
+    return wrapper

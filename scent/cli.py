@@ -12,6 +12,7 @@ import sys
 # artisan-style names that map to our management commands
 ALIASES = {
     "key:generate": "key_generate",
+    "search:reindex": "search_reindex",
     "schedule:run": "schedule",
     "queue:work": "worker",
     "postdeploy-check": "postdeploy_check",

@@ -131,6 +131,8 @@ class Product(models.Model):
     compare_at_price = models.PositiveIntegerField(null=True, blank=True, editable=False)
     in_stock = models.BooleanField(default=False, editable=False)
     variant_count = models.PositiveSmallIntegerField(default=0, editable=False)
+    # What full-text search reads besides the name (scent.catalog.search keeps it).
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     objects = ProductQuerySet.as_manager()
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from scent.catalog import demo_data, images, inventory
+from scent.catalog import demo_data, images, inventory, search
 from scent.catalog.models import (
     Category,
     Mood,
@@ -381,6 +381,7 @@ def seed_bench_products(
             ProductNote.objects.bulk_create(product_notes, batch_size=1000)
             through.objects.bulk_create(product_moods, batch_size=1000)
             ProductImage.objects.bulk_create(product_images, batch_size=1000)
+            search.refresh_search_documents([p.pk for p in created])
         added += len(created)
         if progress:
             progress(len(created))

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.urls import reverse
 from django.utils.text import slugify
 
+from scent.catalog import search
 from scent.catalog.models import (
     Category,
     Mood,
@@ -101,27 +102,6 @@ def featured_products(*, limit: int = FEATURED_PRODUCTS) -> list[Product]:
     return list(_with_card_data(qs)[:limit])
 
 
-def _search(qs: QuerySet[Product], text: str) -> QuerySet[Product]:
-    """Every word must appear in the name, a description, a note or a mood.
-
-    Notes and moods are matched through subqueries rather than joins, so a product
-    matching several notes still appears once and no DISTINCT is needed.
-    """
-    for word in text.split()[:8]:
-        by_note = ProductNote.objects.filter(note__name__icontains=word).values("product_id")
-        by_mood = Product.moods.through.objects.filter(mood__name__icontains=word).values(
-            "product_id"
-        )
-        qs = qs.filter(
-            Q(name__icontains=word)
-            | Q(short_description__icontains=word)
-            | Q(description__icontains=word)
-            | Q(pk__in=by_note)
-            | Q(pk__in=by_mood)
-        )
-    return qs
-
-
 def product_list(*, filters: ProductFilters | None = None) -> QuerySet[Product]:
     """Active products narrowed and ordered by `filters`, ready for a paginator."""
     filters = filters or ProductFilters()
@@ -140,9 +120,11 @@ def product_list(*, filters: ProductFilters | None = None) -> QuerySet[Product]:
         qs = qs.filter(price__lte=filters.max_price)
     if filters.in_stock:
         qs = qs.in_stock()
-    if filters.q:
-        qs = _search(qs, filters.q)
     _label, ordering = SORTS.get(filters.sort, SORTS["featured"])
+    if filters.q:
+        qs = search.matching(qs, filters.q)
+        if filters.sort not in SORTS or filters.sort == "featured":
+            ordering = ("-search_rank", "name", "pk")  # best match first
     return _with_card_data(qs.order_by(*ordering))
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Max
 
-from scent.catalog import inventory
+from scent.catalog import inventory, search
 from scent.catalog.models import Product, ProductVariant
 from scent.core.money import parse_amount
 
@@ -130,6 +130,7 @@ def add_sizes(*, product_ids: Iterable[int], sizes: list[SizeSpec]) -> AddedSize
         _refuse_clashing_skus(planned)
         result.created = ProductVariant.objects.bulk_create(planned)
         inventory.refresh_product_summaries({v.product_id for v in planned})
+        search.refresh_search_documents({v.product_id for v in planned})  # the new SKUs
     return result
 
 

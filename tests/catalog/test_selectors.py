@@ -60,6 +60,8 @@ def test_price_range_includes_both_ends():
     assert names(selectors.product_list(filters=filters)) == ["P1000", "P1250", "P1500"]
 
 
+# Transactional: MariaDB indexes full-text changes only when they commit.
+@pytest.mark.django_db(transaction=True)
 def test_search_matches_name_descriptions_notes_and_moods():
     bergamot = NoteFactory(name="Bergamot")
     sleep = MoodFactory(name="Sleep")
@@ -80,6 +82,8 @@ def test_search_matches_name_descriptions_notes_and_moods():
     assert search("nothing-like-this") == []
 
 
+# Transactional: MariaDB indexes full-text changes only when they commit.
+@pytest.mark.django_db(transaction=True)
 def test_search_lists_a_product_once_when_several_notes_match():
     notes = [NoteFactory(name=name) for name in ("Rose", "Rosewood", "Rose geranium")]
     ProductFactory(

@@ -116,6 +116,8 @@ def shelf():
     return {"oils": oils, "candles": candles}
 
 
+# Transactional: MariaDB indexes full-text changes only when they commit.
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
@@ -185,6 +187,8 @@ def test_bad_input_keeps_the_valid_filters(client, shelf):
     assert "Min price: Enter an amount such as 12.50." in text(response)
 
 
+# Transactional: MariaDB indexes full-text changes only when they commit.
+@pytest.mark.django_db(transaction=True)
 def test_pagination_links_keep_the_other_parameters(client, settings):
     settings.SHOP_PRODUCTS_PER_PAGE = 2
     for n in range(5):
@@ -243,6 +247,8 @@ def test_category_page_lists_only_that_category_and_has_no_category_filter(clien
     assert "<h1>Oils</h1>" in response.content.decode()
 
 
+# Transactional: MariaDB indexes full-text changes only when they commit.
+@pytest.mark.django_db(transaction=True)
 def test_category_page_filters_within_the_category(client, shelf):
     response = client.get("/categories/oils/?in_stock=1&q=lavender")
 

@@ -184,7 +184,9 @@ def _sqlite(qs: QuerySet, words: list[str]) -> QuerySet:
     query = " AND ".join(f'"{w}"*' for w in words)
     return qs.extra(
         tables=[FTS_TABLE],
-        where=[f"{FTS_TABLE}.rowid = {PRODUCT_TABLE}.id", f"{FTS_TABLE} MATCH %s"],
+        # The unary + keeps SQLite from looking the index up once per product row (28 s
+        # for a count over 100,000 products): the full-text match drives the join.
+        where=[f"+{FTS_TABLE}.rowid = {PRODUCT_TABLE}.id", f"{FTS_TABLE} MATCH %s"],
         params=[query],
         select={"search_rank": f"-bm25({FTS_TABLE}, 10.0, 1.0)"},
     )

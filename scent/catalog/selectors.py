@@ -329,3 +329,53 @@ def ingredient_notes(
             ]
             picked[note.pk] = Ingredient(note=note, products=links)
     return list(picked.values())
+
+
+SUGGESTED_PRODUCTS = 8
+SUGGESTED_TERMS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestions:
+    """What the header search offers while a shopper types (JSON for search-suggest.js)."""
+
+    products: list[dict]
+    terms: list[str]
+
+    def as_json(self) -> dict:
+        return {"products": self.products, "terms": self.terms}
+
+
+def search_suggestions(text: str) -> Suggestions:
+    """The best-matching products (at most 8) and catalogue words starting like the last
+    word typed (categories, notes, moods), from the full-text index."""
+    text = text.strip()[:100]
+    words = search.words_of(text)
+    if not words or len(text) < 2:
+        return Suggestions(products=[], terms=[])
+    products = list(
+        _with_card_data(search.matching(Product.objects.active(), text)).order_by(
+            "-search_rank", "name", "pk"
+        )[:SUGGESTED_PRODUCTS]
+    )
+    last = words[-1]
+    terms: list[str] = []
+    for model in (Category, Note, Mood):
+        names = model.objects.filter(name__istartswith=last).order_by("name")
+        for name in names.values_list("name", flat=True)[:SUGGESTED_TERMS]:
+            if name.lower() not in (t.lower() for t in terms):
+                terms.append(name)
+    return Suggestions(products=[_suggested(p) for p in products], terms=terms[:SUGGESTED_TERMS])
+
+
+def _suggested(product: Product) -> dict:
+    images = product.images.all()  # prefetched
+    field = (images[0].thumbnail or images[0].image) if images else None
+    picture = field.url if field else ""
+    price = format_money(product.price, product.currency)
+    return {
+        "name": product.name,
+        "url": product.get_absolute_url(),
+        "price": f"from {price}" if product.price_varies else price,
+        "image": picture,
+    }

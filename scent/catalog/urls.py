@@ -9,5 +9,6 @@ urlpatterns = [
     path("products/", views.product_list, name="product_list"),
     path("products/<slug:slug>/", views.product_detail, name="product"),
     path("categories/<slug:slug>/", views.category_detail, name="category"),
+    path("search/suggest/", views.search_suggest, name="suggest"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -128,3 +128,20 @@ def test_words_are_reduced_to_stems_where_the_database_does_not_stem():
         "candl",
         "mist",
     ]
+
+
+def test_on_sqlite_the_full_text_match_drives_the_count_and_the_page(shelf):
+    """Looked up once per product row instead, a count over 100,000 products took 28 s."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan of SQLite's FTS5 join")
+    matched = product_list(filters=ProductFilters(q="lavender"))
+    for qs in (matched.order_by(), matched[:12]):
+        sql, params = qs.query.sql_with_params()
+        if qs.query.high_mark is None:
+            sql = f"SELECT COUNT(*) FROM ({sql})"  # noqa: S608 - our own query
+        with connection.cursor() as cursor:
+            plan = [row[-1] for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+        first = next(step for step in plan if "catalog_product" in step)
+        assert first.startswith("SCAN catalog_product_fts"), plan

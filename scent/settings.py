@@ -222,7 +222,7 @@ CACHES = {
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "scent-pages",
-        "OPTIONS": {"MAX_ENTRIES": get_int("PAGE_CACHE_ENTRIES", 2000)},
+        "OPTIONS": {"MAX_ENTRIES": get_int("PAGE_CACHE_ENTRIES", 500)},
     },
 }
 PAGE_CACHE_SECONDS = get_int("PAGE_CACHE_SECONDS", 600)

@@ -138,10 +138,23 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # One index per sort the list offers, in the sort's own column order and
+        # directions, so a page is read off the index (LIMIT stops early) instead of
+        # sorting every active product (1 s for page 40 of 100,000 before).
         indexes = [
-            models.Index(fields=["is_active", "is_featured", "name"], name="product_featured_idx"),
-            models.Index(fields=["is_active", "price"], name="product_price_idx"),
-            models.Index(fields=["is_active", "category", "name"], name="product_category_idx"),
+            models.Index(
+                fields=["is_active", "-is_featured", "name", "id"], name="product_featured_idx"
+            ),
+            models.Index(fields=["is_active", "price", "name", "id"], name="product_price_idx"),
+            models.Index(
+                fields=["is_active", "-price", "name", "id"], name="product_price_desc_idx"
+            ),
+            models.Index(fields=["is_active", "-created_at", "-id"], name="product_newest_idx"),
+            models.Index(fields=["is_active", "name", "id"], name="product_name_idx"),
+            models.Index(
+                fields=["category", "is_active", "-is_featured", "name", "id"],
+                name="product_category_idx",
+            ),
             models.Index(fields=["scent_family", "is_active"], name="product_family_idx"),
         ]
 

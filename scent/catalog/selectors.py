@@ -7,9 +7,12 @@ moods and notes (one prefetch each).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Case,
     IntegerField,
@@ -35,6 +38,7 @@ from scent.catalog.models import (
     ProductNote,
     ProductVariant,
 )
+from scent.core import page_cache
 from scent.core.money import format_money
 
 RELATED_PRODUCTS = 4
@@ -65,6 +69,20 @@ class ProductFilters:
     max_price: int | None = None
     in_stock: bool = False
     sort: str = "featured"
+
+    @property
+    def cache_key(self) -> str:
+        """The same for the same filters (categories and moods by id), for kept counts."""
+        parts = [
+            " ".join(search.words_of(self.q)),
+            str(self.category.pk if self.category else ""),
+            self.family,
+            str(self.mood.pk if self.mood else ""),
+            str(self.min_price),
+            str(self.max_price),
+            str(self.in_stock),
+        ]
+        return hashlib.blake2b("|".join(parts).encode(), digest_size=16).hexdigest()
 
     @property
     def narrowed(self) -> bool:
@@ -100,6 +118,24 @@ def moods() -> list[Mood]:
 def featured_products(*, limit: int = FEATURED_PRODUCTS) -> list[Product]:
     qs = Product.objects.active().filter(is_featured=True).order_by("name", "pk")
     return list(_with_card_data(qs)[:limit])
+
+
+def product_count(*, filters: ProductFilters, products: QuerySet[Product]) -> int:
+    """How many products match: counted once per filter set and catalogue version.
+
+    A count reads every matching row (0.4 s for 100,000 products on SQLite) and the list
+    needs it on every page; it is kept in the shared cache under the catalogue version
+    (scent.core.page_cache), so any change to the catalogue counts afresh. The sort order
+    does not change a count. With the shared caches off, it is counted every time.
+    """
+    if not page_cache.enabled():
+        return products.count()
+    key = f"product-count:{page_cache.catalogue_version()}:{filters.cache_key}"
+    count = cache.get(key)
+    if count is None:
+        count = products.order_by().count()
+        cache.set(key, count, settings.PAGE_CACHE_SECONDS)
+    return count
 
 
 def product_list(*, filters: ProductFilters | None = None) -> QuerySet[Product]:

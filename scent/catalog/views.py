@@ -65,7 +65,9 @@ def _product_list_page(
     )
     form.is_valid()  # Invalid fields are shown as errors and left out of the filters.
     filters = form.filters(category=category)
-    paginator = Paginator(selectors.product_list(filters=filters), settings.SHOP_PRODUCTS_PER_PAGE)
+    products = selectors.product_list(filters=filters)
+    paginator = Paginator(products, settings.SHOP_PRODUCTS_PER_PAGE)
+    paginator.count = selectors.product_count(filters=filters, products=products)
     wanted = form.page_number()
     page = paginator.get_page(wanted)
     page_notice = ""

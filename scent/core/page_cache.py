@@ -84,7 +84,8 @@ def catalogue_changed() -> None:
 # --- serving -----------------------------------------------------------------------
 
 
-def _enabled() -> bool:
+def enabled() -> bool:
+    """Shared renders (and what else is kept per catalogue version) are switched on."""
     return settings.PAGE_CACHE_SECONDS > 0 and PAGES_ALIAS in settings.CACHES
 
 
@@ -120,7 +121,7 @@ def shared_page(view):
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _enabled() or request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        if not enabled() or request.method not in ("GET", "HEAD") or request.user.is_authenticated:
             return view(request, *args, **kwargs)
         store = caches[PAGES_ALIAS]
         key = _key(request)

@@ -224,3 +224,21 @@ def test_with_redis_every_process_sees_the_new_version(client, lavender, setting
     finally:
         for key in redis.Redis.from_url(REDIS_TEST_URL).scan_iter(f"{prefix}*"):
             redis.Redis.from_url(REDIS_TEST_URL).delete(key)
+
+
+def test_a_list_is_counted_once_per_filter_set_and_again_after_a_change(client, lavender):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def counts(url: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(url).content.decode()
+        counted = sum("COUNT(" in q["sql"].upper() for q in ctx.captured_queries)
+        return counted, re.search(r"(\d+) products?\b", page).group(1)
+
+    assert counts("/products/?sort=name") == (1, "1")
+    # another sort of the same products: a new page, the same count
+    assert counts("/products/?sort=price_asc") == (0, "1")
+    # a new product: counted again
+    ProductFactory(name="Cedar Candle", category=lavender.category)
+    assert counts("/products/?sort=newest") == (1, "2")

@@ -13,12 +13,13 @@ PYTHON ?= $(shell for v in 3.13 3.12; do \
 PORT ?= 8000
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install run seed test test-sqlite test-mariadb test-postgres lint format clean lock storage
+.PHONY: help install run seed test test-sqlite test-mariadb test-postgres lint format clean lock storage bench
 
 help:
 	@echo "make run    - install, migrate, seed demo data and serve on http://127.0.0.1:$(PORT) (web + worker + scheduler)"
 	@echo "make test   - run the whole test suite (SQLite, MariaDB, PostgreSQL, Redis, browser)"
 	@echo "make lint   - ruff check and format check"
+	@echo "make bench  - storefront throughput with wrk, demo vs 100,000 products (BENCH_ARGS=...)"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -76,6 +77,12 @@ test-mariadb:
 test-postgres:
 	DB_CONNECTION=pgsql DB_USERNAME=postgres DB_DATABASE=the_scent $(PYTEST) -m "not browser" \
 	  $(PG_TESTS) $(PYTEST_ARGS)
+
+# Storefront throughput (wrk against gunicorn): `make bench BENCH_ARGS="--db mariadb --redis"`.
+BENCH_ARGS ?= --products 100000
+bench: install
+	@command -v wrk >/dev/null || scripts/ensure-system-packages wrk
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -103,8 +103,8 @@ def test_shopper_opens_home_searches_filters_and_opens_a_product(page, catalogue
     screenshot(page, "home-1280")
 
     # Search from the header.
-    page.get_by_role("searchbox", name="Search products").fill("lavender")
-    page.get_by_role("searchbox", name="Search products").press("Enter")
+    page.get_by_role("combobox", name="Search products").fill("lavender")
+    page.get_by_role("combobox", name="Search products").press("Enter")
     page.wait_for_url(re.compile(r"/products/\?q=lavender"))
     results = page.get_by_role("region", name="Products")
     assert results.get_by_role("link", name="Lavender Essential Oil").is_visible()

@@ -204,7 +204,7 @@ def test_search_filter_and_sort_the_catalogue(open_page, shop, shots):
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     shots(page, "home")
 
-    search = page.get_by_role("searchbox", name="Search products")
+    search = page.get_by_role("combobox", name="Search products")
     search.fill("lavender")
     search.press("Enter")
     page.wait_for_url(re.compile(r"/products/\?q=lavender"))
@@ -548,14 +548,14 @@ def test_maintenance_page_and_the_secret_bypass(open_page, shop, shots):
         staff = open_page()
         response = staff.goto("/checklist-door")
         assert response.status == 200 and staff.url == f"{shop.url}/"
-        expect(staff.get_by_role("searchbox", name="Search products")).to_be_visible()
+        expect(staff.get_by_role("combobox", name="Search products")).to_be_visible()
         assert staff.goto("/products/lavender-essential-oil/").status == 200
         assert visitor.goto("/").status == 503  # only the browser that used the secret
     finally:
         shop.scent("up")
 
     wait_for_status(visitor, "/", 200)
-    expect(visitor.get_by_role("searchbox", name="Search products")).to_be_visible()
+    expect(visitor.get_by_role("combobox", name="Search products")).to_be_visible()
 
 
 # --- 10. the guide: "Check Logs ... for any errors" ----------------------------------------------

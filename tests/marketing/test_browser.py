@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.marketing.conftest import link_from_outbox
 
@@ -137,6 +138,8 @@ def test_buyer_reviews_and_keeps_a_wishlist(page, shop, customer, screenshot, as
     page.goto("/products/")
     assert page.get_by_role("button", name="Remove Lavender oil from your wishlist").is_visible()
     page.get_by_role("button", name="Add Lemon oil to your wishlist").click()
+    # The heart posts a form: wait for the list it comes back to before the screenshot.
+    expect(page.get_by_role("button", name="Remove Lemon oil from your wishlist")).to_be_visible()
     screenshot(page, "product-list-hearts-1280", full_page=False)
     page.goto("/account/wishlist/")
     assert page.locator(".product-card").count() == 2

@@ -72,7 +72,13 @@ def _documents(product_ids: list[int], apps) -> dict[int, str]:
     return {pk: " ".join(p for p in texts if p) for pk, texts in parts.items()}
 
 
-def refresh_search_documents(product_ids: Iterable[int], *, apps=None, batch: int = 2000) -> int:
+def refresh_search_documents(
+    product_ids: Iterable[int],
+    *,
+    apps=None,
+    batch: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Rewrite the search documents of these products; returns how many were written."""
     apps = apps or global_apps
     Product = apps.get_model("catalog", "Product")
@@ -84,6 +90,8 @@ def refresh_search_documents(product_ids: Iterable[int], *, apps=None, batch: in
         products = [Product(pk=pk, search_text=text) for pk, text in documents.items()]
         Product.objects.bulk_update(products, ["search_text"], batch_size=500)
         written += len(products)
+        if progress:
+            progress(len(chunk))
     return written
 
 
@@ -91,12 +99,8 @@ def reindex_all(*, progress: Callable[[int], None] | None = None, apps=None) -> 
     """Every product's document, then the index itself where it is a separate table."""
     apps = apps or global_apps
     Product = apps.get_model("catalog", "Product")
-    ids = list(Product.objects.order_by("pk").values_list("pk", flat=True))
-    written = 0
-    for start in range(0, len(ids), 2000):
-        written += refresh_search_documents(ids[start : start + 2000], apps=apps)
-        if progress:
-            progress(min(2000, len(ids) - start))
+    ids = Product.objects.values_list("pk", flat=True)
+    written = refresh_search_documents(ids, apps=apps, progress=progress)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('rebuild')")

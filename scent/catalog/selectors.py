@@ -7,12 +7,9 @@ moods and notes (one prefetch each).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     Case,
     IntegerField,
@@ -82,7 +79,7 @@ class ProductFilters:
             str(self.max_price),
             str(self.in_stock),
         ]
-        return hashlib.blake2b("|".join(parts).encode(), digest_size=16).hexdigest()
+        return "|".join(parts)
 
     @property
     def narrowed(self) -> bool:
@@ -128,14 +125,9 @@ def product_count(*, filters: ProductFilters, products: QuerySet[Product]) -> in
     (scent.core.page_cache), so any change to the catalogue counts afresh. The sort order
     does not change a count. With the shared caches off, it is counted every time.
     """
-    if not page_cache.enabled():
-        return products.count()
-    key = f"product-count:{page_cache.catalogue_version()}:{filters.cache_key}"
-    count = cache.get(key)
-    if count is None:
-        count = products.order_by().count()
-        cache.set(key, count, settings.PAGE_CACHE_SECONDS)
-    return count
+    return page_cache.remember(
+        "product-count", filters.cache_key, lambda: products.order_by().count()
+    )
 
 
 def product_list(*, filters: ProductFilters | None = None) -> QuerySet[Product]:

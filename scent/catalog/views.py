@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
@@ -15,7 +14,7 @@ from scent.catalog.forms import ProductFilterForm
 from scent.catalog.models import Category, NotePosition, Product, ScentFamily
 from scent.catalog.selectors import ProductFilters
 from scent.core.money import format_money
-from scent.core.page_cache import catalogue_version, shared_page
+from scent.core.page_cache import remember, shared_page
 
 
 @shared_page
@@ -112,21 +111,16 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-SUGGEST_SECONDS = 300
-
-
 def search_suggest(request: HttpRequest) -> JsonResponse:
     """`GET /search/suggest/?q=lav`: products and terms for the header's search box.
 
-    The same for every shopper (nothing per visitor in it), so it is cached under the
+    The same for every shopper (nothing per visitor in it), so it is kept under the
     catalogue version and may be kept by the browser for a minute.
     """
     text = request.GET.get("q", "")[:100]
-    key = f"suggest:{catalogue_version()}:{text.strip().lower()}"
-    answer = cache.get(key)
-    if answer is None:
-        answer = selectors.search_suggestions(text).as_json()
-        cache.set(key, answer, SUGGEST_SECONDS)
+    answer = remember(
+        "suggest", text.strip().lower(), lambda: selectors.search_suggestions(text).as_json()
+    )
     response = JsonResponse(answer)
     response["Cache-Control"] = "public, max-age=60"
     return response

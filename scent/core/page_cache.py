@@ -34,6 +34,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
+from scent.core.theme import theme_from_request
+
 PAGES_ALIAS = "pages"
 VERSION_KEY = "catalogue:version"
 _MARK = "SCENTHOLE{}ENDHOLE"  # letters only: it survives HTML escaping untouched
@@ -81,6 +83,20 @@ def catalogue_changed() -> None:
     transaction.on_commit(_new_version)
 
 
+def remember(name: str, parts: str, compute: Callable[[], object]) -> object:
+    """`compute()`, kept in the shared cache until the catalogue changes (a count, the
+    suggestions for a word); computed every time with the shared caches off."""
+    if not enabled():
+        return compute()
+    digest = hashlib.blake2b(parts.encode(), digest_size=16).hexdigest()
+    key = f"{name}:{catalogue_version()}:{digest}"
+    value = caches["default"].get(key)
+    if value is None:
+        value = compute()
+        caches["default"].set(key, value, settings.PAGE_CACHE_SECONDS)
+    return value
+
+
 # --- serving -----------------------------------------------------------------------
 
 
@@ -90,8 +106,6 @@ def enabled() -> bool:
 
 
 def _key(request: HttpRequest) -> str:
-    from scent.core.theme import theme_from_request
-
     where = f"{request.get_host()}{request.get_full_path()}"
     digest = hashlib.blake2b(where.encode(), digest_size=16).hexdigest()
     return f"page:{catalogue_version()}:{theme_from_request(request)}:{digest}"

@@ -12,8 +12,18 @@ from scent.cart import services
 from scent.cart.selectors import cart_summary
 from scent.cart.session import cart_for_request
 from scent.catalog.models import Product
+from scent.core.page_cache import shared_page
 
 
+def _cart_version(request: HttpRequest) -> str:
+    """What the cart page shows besides the catalogue: whose cart, and when it changed
+    (every change to its lines goes through scent.cart.services, which touch the cart)."""
+    cart = cart_for_request(request)
+    who = request.user.pk if request.user.is_authenticated else "guest"
+    return f"{who}:none" if cart is None else f"{who}:{cart.pk}:{cart.updated_at.isoformat()}"
+
+
+@shared_page(vary=_cart_version)
 def detail(request: HttpRequest) -> HttpResponse:
     summary = cart_summary(cart_for_request(request))
     return render(request, "cart/detail.html", {"summary": summary})

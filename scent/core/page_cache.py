@@ -105,8 +105,8 @@ def enabled() -> bool:
     return settings.PAGE_CACHE_SECONDS > 0 and PAGES_ALIAS in settings.CACHES
 
 
-def _key(request: HttpRequest) -> str:
-    where = f"{request.get_host()}{request.get_full_path()}"
+def _key(request: HttpRequest, vary: str = "") -> str:
+    where = f"{request.get_host()}{request.get_full_path()}|{vary}"
     digest = hashlib.blake2b(where.encode(), digest_size=16).hexdigest()
     return f"page:{catalogue_version()}:{theme_from_request(request)}:{digest}"
 
@@ -125,20 +125,29 @@ def _fill(request: HttpRequest, content: str) -> str:
     return content
 
 
-def shared_page(view):
-    """Serve the view's page from the shared render for visitors who are not signed in.
+def shared_page(view=None, *, vary: Callable[[HttpRequest], str | None] | None = None):
+    """Serve the view's page from a kept render, its holes filled for each visitor.
 
-    Only successful GET/HEAD answers are kept, with their headers; the view must show the
-    same page to every such visitor for the same URL and theme (per-visitor parts go in
-    holes).
+    Without `vary`, the render is shared by every visitor who is not signed in: the view
+    must show them the same page for the same URL and theme (per-visitor parts go in
+    holes). With `vary`, `vary(request)` names what else the page depends on for this
+    visitor (a cart and its version, say), for signed-in visitors too; None renders it
+    afresh. Only successful GET/HEAD answers are kept, with their headers.
     """
+    if view is None:
+        return lambda view: shared_page(view, vary=vary)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not enabled() or request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        if not enabled() or request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        # Without `vary`, a signed-in visitor's page is theirs alone: rendered afresh.
+        anonymous = None if request.user.is_authenticated else ""
+        part = anonymous if vary is None else vary(request)
+        if part is None:
             return view(request, *args, **kwargs)
         store = caches[PAGES_ALIAS]
-        key = _key(request)
+        key = _key(request, part)
         kept = store.get(key)
         if kept is None:
             request._shared_render = True

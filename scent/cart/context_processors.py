@@ -16,7 +16,9 @@ def header_cart_count(request: HttpRequest) -> int:
 
 
 def cart(request: HttpRequest) -> dict:
-    """`cart_count` for the header; a hole in a page rendered for every visitor."""
-    if page_cache.is_shared_render(request):
+    """`cart_count` for the header; a hole in a page rendered for every visitor (a page
+    kept per cart, such as the cart's own, keeps its count: a new count is a new cart
+    version)."""
+    if page_cache.is_shared_render(request) and not page_cache.is_kept_per_visitor(request):
         return {"cart_count": page_cache.hole("cart_count")}
     return {"cart_count": lambda: header_cart_count(request)}

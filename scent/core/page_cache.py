@@ -58,6 +58,12 @@ def is_shared_render(request: HttpRequest) -> bool:
     return getattr(request, "_shared_render", False)
 
 
+def is_kept_per_visitor(request: HttpRequest) -> bool:
+    """True while a page is being rendered to be kept for this visitor's own key (a
+    `vary` page such as the cart): what that key already fixes needs no hole."""
+    return getattr(request, "_kept_per_visitor", False)
+
+
 # --- the catalogue version ----------------------------------------------------------
 
 
@@ -151,10 +157,11 @@ def shared_page(view=None, *, vary: Callable[[HttpRequest], str | None] | None =
         kept = store.get(key)
         if kept is None:
             request._shared_render = True
+            request._kept_per_visitor = vary is not None
             try:
                 response = view(request, *args, **kwargs)
             finally:
-                request._shared_render = False
+                request._shared_render = request._kept_per_visitor = False
             if response.streaming:
                 return response
             body = response.content.decode(response.charset)

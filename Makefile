@@ -13,7 +13,7 @@ PYTHON ?= $(shell for v in 3.13 3.12; do \
 PORT ?= 8000
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install run seed test test-sqlite test-mariadb test-postgres lint format clean lock storage bench
+.PHONY: help install run seed test test-sqlite test-mariadb test-postgres lint format clean lock storage bench bench-checkout
 
 help:
 	@echo "make run    - install, migrate, seed demo data and serve on http://127.0.0.1:$(PORT) (web + worker + scheduler)"
@@ -83,6 +83,12 @@ BENCH_ARGS ?= --products 100000
 bench: install
 	@command -v wrk >/dev/null || scripts/ensure-system-packages wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Checkout throughput (shoppers through the HTTP flow, then place_order alone), checked on
+# the database: `make bench-checkout BENCH_CHECKOUT_ARGS="--db mariadb"`.
+BENCH_CHECKOUT_ARGS ?=
+bench-checkout: install
+	$(BIN)/python bench/checkout.py $(BENCH_CHECKOUT_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

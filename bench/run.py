@@ -306,8 +306,12 @@ def main() -> None:
         write_readme(config, report)
 
 
-def write_readme(config: str, report: str) -> None:
-    """Keep the latest table per configuration between markers in bench/README.md."""
+def write_readme(config: str, report: str, *, heading: str = "") -> None:
+    """Keep the latest table per configuration between markers in bench/README.md.
+
+    A configuration seen for the first time gets a section `### <heading>` at the end
+    (by default "Storefront, <config>").
+    """
     readme = ROOT / "bench" / "README.md"
     text = readme.read_text()
     start, end = f"<!-- bench:{config} -->", f"<!-- /bench:{config} -->"
@@ -315,7 +319,8 @@ def write_readme(config: str, report: str) -> None:
     if start in text:
         text = re.sub(re.escape(start) + r".*?" + re.escape(end), block, text, flags=re.S)
     else:
-        text = text.rstrip() + f"\n\n### Storefront, {config}\n\n{block}\n"
+        heading = heading or f"Storefront, {config}"
+        text = text.rstrip() + f"\n\n### {heading}\n\n{block}\n"
     readme.write_text(text)
 
 

@@ -330,3 +330,24 @@ class ProductImage(models.Model):
 
     def __str__(self) -> str:
         return self.alt_text
+
+
+class SearchTerm(models.Model):
+    """A word of the catalogue's own vocabulary ("Did you mean ...?"), and how many active
+    products use it; kept by scent.catalog.vocabulary, never edited by hand."""
+
+    word = models.CharField(max_length=40, unique=True)
+    length = models.PositiveSmallIntegerField()  # narrows the candidates for a typo
+    products = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["word"]
+        indexes = [
+            # Typo candidates off an index: a length band's words of one first letter, or
+            # a length's most used words (scent.catalog.vocabulary).
+            models.Index(fields=["length", "word"], name="searchterm_length_idx"),
+            models.Index(fields=["length", "-products"], name="searchterm_used_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.word

@@ -32,7 +32,12 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def words_of(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text or "")][:MAX_WORDS]
+    return tokens(text)[:MAX_WORDS]
+
+
+def tokens(text: str) -> list[str]:
+    """Every word of `text`, lowercased (a query keeps the first MAX_WORDS of them)."""
+    return [w.lower() for w in _WORD.findall(text or "")]
 
 
 def _stem(word: str) -> str:
@@ -78,8 +83,15 @@ def refresh_search_documents(
     apps=None,
     batch: int = 2000,
     progress: Callable[[int], None] | None = None,
+    vocabulary: bool = True,
 ) -> int:
-    """Rewrite the search documents of these products; returns how many were written."""
+    """Rewrite the search documents of these products; returns how many were written.
+
+    Their words new to the "Did you mean" vocabulary join it in the same transaction
+    (scent.catalog.vocabulary.add_words_of); `vocabulary=False` leaves that to a rebuild.
+    """
+    from scent.catalog import vocabulary as terms
+
     apps = apps or global_apps
     Product = apps.get_model("catalog", "Product")
     ids = sorted(set(product_ids))
@@ -89,6 +101,8 @@ def refresh_search_documents(
         documents = _documents(chunk, apps)
         products = [Product(pk=pk, search_text=text) for pk, text in documents.items()]
         Product.objects.bulk_update(products, ["search_text"], batch_size=500)
+        if vocabulary:
+            terms.add_words_of(chunk, apps=apps)
         written += len(products)
         if progress:
             progress(len(chunk))
@@ -96,14 +110,18 @@ def refresh_search_documents(
 
 
 def reindex_all(*, progress: Callable[[int], None] | None = None, apps=None) -> int:
-    """Every product's document, then the index itself where it is a separate table."""
+    """Every product's document, then the index itself where it is a separate table, then
+    the "Did you mean" vocabulary from scratch (exact counts, unused words gone)."""
+    from scent.catalog import vocabulary as terms
+
     apps = apps or global_apps
     Product = apps.get_model("catalog", "Product")
     ids = Product.objects.values_list("pk", flat=True)
-    written = refresh_search_documents(ids, apps=apps, progress=progress)
+    written = refresh_search_documents(ids, apps=apps, progress=progress, vocabulary=False)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('rebuild')")
+    terms.rebuild(apps=apps)
     return written
 
 

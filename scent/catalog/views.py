@@ -9,7 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 
-from scent.catalog import selectors
+from scent.catalog import selectors, vocabulary
 from scent.catalog.forms import ProductFilterForm
 from scent.catalog.models import Category, NotePosition, Product, ScentFamily
 from scent.catalog.selectors import ProductFilters
@@ -85,8 +85,25 @@ def _product_list_page(
             "active_filters": _active_filters(filters, request.GET),
             "page_notice": page_notice,
             "canonical_query": f"?page={page.number}" if page.number > 1 else "",
+            "did_you_mean": _did_you_mean(filters, request.GET) if not paginator.count else None,
         },
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    text: str
+    href: str
+
+
+def _did_you_mean(filters: ProductFilters, query: QueryDict) -> Suggestion | None:
+    """A search that found nothing: the catalogue's own spelling, the other filters kept."""
+    text = vocabulary.did_you_mean(filters.q, filters=filters) if filters.q else None
+    if text is None:
+        return None
+    params = _cleaned_query(query, "page")
+    params["q"] = text
+    return Suggestion(text=text, href=f"?{params.urlencode()}")
 
 
 @shared_page

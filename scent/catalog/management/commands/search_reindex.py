@@ -1,4 +1,5 @@
-"""`scent search:reindex`: rewrite every product's search document and rebuild the index."""
+"""`scent search:reindex`: rewrite every product's search document, rebuild the index and
+the "Did you mean" vocabulary (scent.catalog.vocabulary)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from scent.catalog import search
-from scent.catalog.models import Product
+from scent.catalog.models import Product, SearchTerm
 
 
 class Command(BaseCommand):
@@ -19,6 +20,8 @@ class Command(BaseCommand):
         total = Product.objects.count()
         with tqdm(total=total, desc="Search index", unit=" products", disable=None) as bar:
             written = search.reindex_all(progress=bar.update)
+        words = SearchTerm.objects.count()
         self.stdout.write(
-            f"Search index rebuilt: {written} products in {time.monotonic() - started:.1f} s."
+            f"Search index rebuilt: {written} products, {words} words for Did you mean, "
+            f"in {time.monotonic() - started:.1f} s."
         )

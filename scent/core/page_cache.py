@@ -16,7 +16,8 @@ being written is never found again. Every process reads the version on each requ
 all of them stop serving the old page together. PAGE_CACHE_SECONDS (default 600) bounds
 what a missed change could cost; 0 turns the cache off.
 
-Signed-in shoppers (wishlist hearts, their name, their orders) always get a fresh render.
+Signed-in shoppers (wishlist hearts, their name, their orders) get a fresh render, except
+on a page kept per visitor (`vary`: the cart, kept per cart and its version).
 """
 
 from __future__ import annotations

@@ -61,7 +61,8 @@ PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadgroup
 PG_TESTS := tests/orders/test_concurrency.py tests/cart/test_concurrency.py \
 	tests/payments/test_concurrency.py tests/accounts/test_services.py tests/ops/test_queue.py \
 	tests/ops/test_worker.py tests/ops/test_scheduler_processes.py tests/dashboard/test_selectors.py \
-	tests/catalog/test_migrations.py tests/catalog/test_search.py tests/catalog/test_did_you_mean.py
+	tests/catalog/test_migrations.py tests/catalog/test_search.py tests/catalog/test_did_you_mean.py \
+	tests/catalog/test_list_plans.py tests/catalog/test_list_sorts_and_pages.py
 
 test: $(VENV)/.installed-mysql
 	@scripts/test-services

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 
-from scent.catalog.models import Category, Mood, ScentFamily
+from scent.catalog.models import Category, Mood, Note, ScentFamily
 from scent.catalog.selectors import SORTS, ProductFilters
 from scent.core.money import exponent
 
@@ -20,6 +20,12 @@ _PRICE_ERRORS = {
     "max_whole_digits": "That amount is too large.",
 }
 SORT_CHOICES = [(key, label) for key, (label, _ordering) in SORTS.items()]
+# What the sort menu offers: "Best match" only with a search, where it is the default and
+# "Featured" would say the same; "relevance" without a search is accepted (as featured).
+SEARCH_SORT_CHOICES = [
+    c for c in sorted(SORT_CHOICES, key=lambda c: c[0] != "relevance") if c[0] != "featured"
+]
+LIST_SORT_CHOICES = [c for c in SORT_CHOICES if c[0] != "relevance"]
 
 
 class ProductFilterForm(forms.Form):
@@ -47,6 +53,11 @@ class ProductFilterForm(forms.Form):
         label="Mood",
         required=False,
         error_messages={"invalid_choice": "There is no mood “%(value)s”."},
+    )
+    note = forms.ChoiceField(
+        label="Note",
+        required=False,
+        error_messages={"invalid_choice": "There is no note “%(value)s”."},
     )
     min_price = forms.DecimalField(
         label="Min price",
@@ -89,16 +100,21 @@ class ProductFilterForm(forms.Form):
         *,
         categories: Sequence[Category],
         moods: Sequence[Mood],
+        notes: Sequence[Note] = (),
         category_fixed: bool = False,
     ) -> None:
         super().__init__(data)
         self._categories = {c.slug: c for c in categories}
         self._moods = {m.slug: m for m in moods}
+        self._notes = {n.slug: n for n in notes}
         self.fields["category"].choices = [
             ("", "All categories"),
             *((c.slug, c.name) for c in categories),
         ]
         self.fields["mood"].choices = [("", "Any mood"), *((m.slug, m.name) for m in moods)]
+        self.fields["note"].choices = [("", "Any note"), *((n.slug, n.name) for n in notes)]
+        searching = bool(str(data.get("q", "") if data else "").strip())
+        self.fields["sort"].widget.choices = SEARCH_SORT_CHOICES if searching else LIST_SORT_CHOICES
         if category_fixed:
             # /categories/<slug>/ scopes the list by its URL, not by a parameter.
             del self.fields["category"]
@@ -120,15 +136,17 @@ class ProductFilterForm(forms.Form):
         """The valid part of the input (call after is_valid(); invalid fields are left out)."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
         currency = settings.SHOP_CURRENCY
+        q = data.get("q") or ""
         return ProductFilters(
-            q=data.get("q") or "",
+            q=q,
             category=category or self._categories.get(data.get("category") or ""),
             family=data.get("family") or "",
             mood=self._moods.get(data.get("mood") or ""),
+            note=self._notes.get(data.get("note") or ""),
             min_price=_to_minor(data.get("min_price"), currency),
             max_price=_to_minor(data.get("max_price"), currency),
             in_stock=bool(data.get("in_stock")),
-            sort=data.get("sort") or "featured",
+            sort=data.get("sort") or ("relevance" if q else "featured"),
         )
 
     def page_number(self) -> int:

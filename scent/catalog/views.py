@@ -56,17 +56,20 @@ def _product_list_page(
 ) -> HttpResponse:
     if categories is None:
         categories = selectors.active_categories()
+    moods, notes = selectors.mood_and_note_choices()
     form = ProductFilterForm(
         request.GET,
         categories=categories,
-        moods=selectors.moods(),
+        moods=moods,
+        notes=notes,
         category_fixed=category is not None,
     )
     form.is_valid()  # Invalid fields are shown as errors and left out of the filters.
     filters = form.filters(category=category)
-    products = selectors.product_list(filters=filters)
+    # Each page's keys are read off the sort's index, then its rows (ProductPages).
+    products = selectors.product_pages(filters=filters)
     paginator = Paginator(products, settings.SHOP_PRODUCTS_PER_PAGE)
-    paginator.count = selectors.product_count(filters=filters, products=products)
+    paginator.count = selectors.product_count(filters=filters, products=products.products)
     wanted = form.page_number()
     page = paginator.get_page(wanted)
     page_notice = ""
@@ -208,6 +211,8 @@ def _active_filters(filters: ProductFilters, query: QueryDict) -> list[ActiveFil
         shown.append(("family", ScentFamily(filters.family).label))
     if filters.mood is not None:
         shown.append(("mood", filters.mood.name))
+    if filters.note is not None:
+        shown.append(("note", filters.note.name))
     currency = settings.SHOP_CURRENCY
     if filters.min_price is not None:
         shown.append(("min_price", f"From {format_money(filters.min_price, currency)}"))

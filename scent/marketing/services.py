@@ -21,7 +21,9 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from scent.catalog.inventory import lock_products
 from scent.catalog.models import Product
+from scent.catalog.ratings import refresh_product_rating, refresh_product_ratings
 from scent.core.emails import queue_email, unsubscribe_headers
 from scent.core.money import format_money
 from scent.core.page_cache import catalogue_changed
@@ -130,6 +132,7 @@ def review_save(*, user, product: Product, rating: int, title: str = "", body: s
                 Review.objects.create(user=user, product=product, **values)
         except IntegrityError:
             mine.update(**values)
+    refresh_product_rating(product.pk)  # an approved review edited is no longer counted
     return mine.get()
 
 
@@ -141,7 +144,16 @@ def reviews_moderate(*, reviews: QuerySet[Review], status: str) -> int:
     if status == ReviewStatus.REJECTED:
         changes["is_featured"] = False
     catalogue_changed()  # ratings and testimonials on the shared pages
-    return reviews.exclude(status=status).update(**changes)
+    changing = reviews.exclude(status=status)
+    with transaction.atomic():
+        # The rating sort reads each product's summary of its approved reviews. Their
+        # rows are locked first, as everywhere (scent.catalog.inventory): a buyer saving
+        # a review of one of them meanwhile holds a lock on it (the foreign key's check).
+        product_ids = set(changing.values_list("product_id", flat=True))
+        lock_products(product_ids)
+        changed = changing.update(**changes)
+        refresh_product_ratings(product_ids)
+    return changed
 
 
 # --- newsletter ------------------------------------------------------------------------------

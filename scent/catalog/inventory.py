@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -25,6 +26,18 @@ from scent.catalog.models import Product, ProductVariant, StockMovement, StockRe
 from scent.core.page_cache import catalogue_changed
 
 stock_log = logging.getLogger("scent.catalog.stock")
+
+SHOWN_STOCK_LIMIT = 99
+"""Pages never tell more of a size's stock than this (the quantity input's max; the cart
+caps a line at the same number), so a sale that leaves 100 or more changes no page and
+throws away no shared page. tests/catalog/test_inventory.py keeps it equal to the cap."""
+
+
+def shown_stock(quantity: int) -> int:
+    """What the pages can tell of `quantity` units: badges ("Only 3 left" up to the low
+    stock threshold), the quantity max, the cart's problems."""
+    limit = max(SHOWN_STOCK_LIMIT, settings.SHOP_LOW_STOCK_THRESHOLD)
+    return min(max(quantity, 0), limit)
 
 
 class StockError(Exception):
@@ -268,7 +281,15 @@ def _after_change(
             },
         )
     StockMovement.objects.bulk_create(movements)
-    refresh_product_summaries({v.product_id for v in variants.values()})
+    # Only a change the pages can show refreshes the summaries and the shared pages: on a
+    # busy shelf (100 or more left) orders then neither queue on the catalogue version
+    # nor make every shopper's next page a fresh render.
+    shown = {
+        variants[pk].product_id
+        for pk, delta in deltas.items()
+        if pk in after and shown_stock(after[pk] - delta) != shown_stock(after[pk])
+    }
+    refresh_product_summaries(shown)
     return movements
 
 

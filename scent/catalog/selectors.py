@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from scent.catalog import search
+from scent.catalog.inventory import SHOWN_STOCK_LIMIT
 from scent.catalog.models import (
     Category,
     Mood,
@@ -340,7 +341,7 @@ class SizeChoice:
 
     @property
     def max_quantity(self) -> int:
-        return max(1, self.variant.stock_quantity)  # the cart caps a line at 99
+        return max(1, min(self.variant.stock_quantity, SHOWN_STOCK_LIMIT))  # the cart's cap
 
     @property
     def stock_text(self) -> str:

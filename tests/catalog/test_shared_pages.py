@@ -242,3 +242,64 @@ def test_a_list_is_counted_once_per_filter_set_and_again_after_a_change(client, 
     # a new product: counted again
     ProductFactory(name="Cedar Candle", category=lavender.category)
     assert counts("/products/?sort=newest") == (1, "2")
+
+
+def _quantity_max(html: str) -> str:
+    return re.search(r'id="quantity"[^>]* max="(\d+)"', html).group(1)
+
+
+def test_a_sale_from_a_busy_shelf_keeps_every_shared_page(client, lavender):
+    """Given 500 of a size, when an order takes one, then no page can tell (pages show at
+    most 99 of a size), so the kept pages and the catalogue version stay: the next
+    shopper is served without a render."""
+    inventory.set_stock(variant=variant_of(lavender), quantity=500)
+    before = client.get("/products/lavender/").content.decode()
+    version = page_cache.catalogue_version()
+    assert _quantity_max(before) == "99"
+
+    inventory.reserve_stock({variant_of(lavender).pk: 1}, reference="order")
+
+    assert page_cache.catalogue_version() == version
+    again = client.get("/products/lavender/")
+    assert again.templates == []
+    assert without_tokens(again.content.decode()) == without_tokens(before)
+    assert variant_of(lavender).stock_quantity == 499  # the sale itself was recorded
+
+
+@pytest.mark.parametrize(
+    ("start", "taken", "shown"),
+    [(100, 2, 'max="98"'), (99, 1, 'max="98"'), (7, 3, "Only 4 left"), (1, 1, "Sold out")],
+)
+def test_a_sale_the_page_can_tell_shows_at_once(client, lavender, start, taken, shown):
+    """Given a size with `start` units, when an order takes `taken`, then the next view
+    of the product page shows the new quantity max, low-stock badge or sold-out state."""
+    inventory.set_stock(variant=variant_of(lavender), quantity=start)
+    assert shown not in client.get("/products/lavender/").content.decode()
+
+    inventory.reserve_stock({variant_of(lavender).pk: taken}, reference="order")
+
+    assert shown in client.get("/products/lavender/").content.decode()
+
+
+def test_the_pages_tell_as_much_stock_as_the_cart_can_hold():
+    """The cart caps a line at MAX_QUANTITY; a shelf of more than the pages tell can
+    never make a cart line short, so not telling it loses nothing."""
+    from scent.cart.services import MAX_QUANTITY
+
+    assert inventory.SHOWN_STOCK_LIMIT == MAX_QUANTITY
+
+
+def test_a_cart_past_the_shelf_shows_the_problem_after_a_sale(client, lavender):
+    """Given a cart holding 60 of a size with 100 on the shelf, when orders take 45, then
+    the kept cart page says only 55 are left."""
+    size = variant_of(lavender)
+    inventory.set_stock(variant=size, quantity=100)
+    client.get("/products/lavender/")
+    token = csrf_tokens(client.get("/cart/").content.decode())
+    assert token
+    client.post("/cart/add/", {"variant_id": size.pk, "quantity": 60})
+    assert "in stock: please lower" not in client.get("/cart/").content.decode()
+
+    inventory.reserve_stock({size.pk: 45}, reference="order")
+
+    assert "Only 55 in stock: please lower the quantity." in client.get("/cart/").content.decode()

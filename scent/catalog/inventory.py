@@ -30,7 +30,7 @@ stock_log = logging.getLogger("scent.catalog.stock")
 SHOWN_STOCK_LIMIT = 99
 """Pages never tell more of a size's stock than this (the quantity input's max; the cart
 caps a line at the same number), so a sale that leaves 100 or more changes no page and
-throws away no shared page. tests/catalog/test_inventory.py keeps it equal to the cap."""
+throws away no shared page. tests/catalog/test_shared_pages.py keeps it equal to the cap."""
 
 
 def shown_stock(quantity: int) -> int:

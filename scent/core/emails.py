@@ -13,22 +13,45 @@ has a List-Unsubscribe header (see `unsubscribe_headers`), `unsubscribe_url`.
 The send job retries transient failures (SMTP server down or busy, provider API errors)
 with backoff; a message the server refuses outright fails at once and stays in the
 failed jobs (admin, `scent queue status`) with its traceback.
+
+Never lost, never sent twice (as far as e-mail allows):
+
+- Every e-mail gets its Message-ID when it is queued (`make_msgid` with APP_URL's host),
+  carried in the job's kwargs and set on the message, so every attempt of one job sends
+  the same Message-ID. A receiver can tell a repeat (the same Message-ID again) from a
+  duplicate (two Message-IDs for one purpose, which only a second `queue_email` makes).
+- Each send the mail backend accepted is recorded at once (ops.SentEmail, unique on the
+  Message-ID); an attempt whose Message-ID is recorded sends nothing and succeeds. So a
+  job re-run after its worker was killed, after a crash before its result was saved, or
+  by `scent queue retry`, does not send again.
+- The one allowed repeat: a worker killed (or a database lost) after the server took the
+  message but before the record was written - in the middle of the SMTP DATA reply, say
+  - cannot know whether the server kept it, so the retry sends it again, with the same
+  Message-ID. Two workers running one job at the same time (one presumed dead while it
+  was only slow) can repeat it the same way.
+
+The arrow runs core -> ops here (the queue, the SentEmail model): ops holds the state
+every machine shares; ops imports nothing of this module.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+from email.utils import make_msgid
 from typing import Any
+from urllib.parse import urlsplit
 
 from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.tasks import task
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
+from django.utils import timezone
 
+from scent.ops.models import SentEmail
 from scent.ops.queue import backend_kind
 from scent.ops.queue.retry import retry
 
@@ -47,11 +70,12 @@ def queue_email(
     template: str,
     context: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
-) -> None:
+) -> str:
     """Enqueue `emails/<template>` (subject.txt, body.txt, body.html) to `to`.
 
     `context` must be JSON-serialisable (ids and strings, not model instances): the job
-    re-reads what it needs, so the e-mail shows the state at sending time.
+    re-reads what it needs, so the e-mail shows the state at sending time. Return the
+    Message-ID the e-mail will carry (fixed now, the same on every attempt).
     """
     if isinstance(to, str) or not to or not all(isinstance(a, str) and "@" in a for a in to):
         raise EmailError(f"`to` must be a non-empty list of e-mail addresses, not {to!r}")
@@ -65,11 +89,18 @@ def queue_email(
         "template": template,
         "context": context or {},
         "headers": headers or {},
+        "message_id": new_message_id(),
     }
     if _queue_is_transactional():
         send_email.enqueue(**kwargs)
     else:
         transaction.on_commit(lambda: send_email.enqueue(**kwargs))
+    return kwargs["message_id"]
+
+
+def new_message_id() -> str:
+    """A new, globally unique Message-ID in the shop's own domain (APP_URL's host)."""
+    return make_msgid(domain=_msgid_domain())
 
 
 def _queue_is_transactional() -> bool:
@@ -119,18 +150,59 @@ def _unsubscribe_url(headers: dict[str, str]) -> str:
 )
 @task(queue_name=MAIL_QUEUE)
 def send_email(
-    *, to: list[str], template: str, context: dict[str, Any], headers: dict[str, str]
+    *,
+    to: list[str],
+    template: str,
+    context: dict[str, Any],
+    headers: dict[str, str],
+    message_id: str = "",
 ) -> int:
-    """Render and send one transactional e-mail; transient failures are retried with backoff."""
+    """Render and send one transactional e-mail once; return how many messages this attempt sent.
+
+    Transient failures are retried with backoff. An e-mail whose Message-ID is already
+    recorded as sent is not sent again (0). A job queued before e-mails had a Message-ID
+    gets a new one on each attempt, so only it can still be repeated with a new one.
+    """
+    message_id = message_id or new_message_id()
+    if SentEmail.objects.filter(message_id=message_id).exists():
+        logger.info(
+            "mail already sent, not sending again",
+            extra={"template": template, "message_id": message_id},
+        )
+        return 0
     subject, text, html = render_email(template, context, headers)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
-        headers=headers,
+        headers={**headers, "Message-ID": message_id},
     )
     message.attach_alternative(html, "text/html")
     sent = message.send()
-    logger.info("mail sent", extra={"template": template, "recipients": len(to)})
+    if sent:
+        _record_sent(message_id, template=template, to=to)
+    logger.info(
+        "mail sent",
+        extra={"template": template, "recipients": len(to), "message_id": message_id},
+    )
     return sent
+
+
+def _record_sent(message_id: str, *, template: str, to: list[str]) -> None:
+    try:
+        SentEmail.objects.get_or_create(
+            message_id=message_id,
+            defaults={"template": template, "to": ", ".join(to), "sent_at": timezone.now()},
+        )
+    except DatabaseError:
+        # Sent but not recorded: failing the job now would only invite a manual retry that
+        # really sends it twice. Like a kill at this point, a re-run may repeat it.
+        logger.exception(
+            "mail sent but its send could not be recorded",
+            extra={"template": template, "message_id": message_id},
+        )
+
+
+def _msgid_domain() -> str:
+    return urlsplit(settings.APP_URL).hostname or "localhost"

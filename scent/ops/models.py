@@ -81,3 +81,22 @@ class ScheduleRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} @ {self.tick:%Y-%m-%d %H:%M} {self.status}"
+
+
+class SentEmail(models.Model):
+    """One e-mail the mail backend accepted, by the Message-ID it was given when queued.
+
+    Written by scent.core.emails.send_email right after the backend accepted the message;
+    a retried job whose Message-ID is here sends nothing. Never edited by hand.
+    """
+
+    message_id = models.CharField(max_length=255, unique=True)
+    template = models.CharField(max_length=100)
+    to = models.TextField(help_text="The recipients, comma-separated.")
+    sent_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "sent e-mail"
+
+    def __str__(self) -> str:
+        return f"{self.template} to {self.to} ({self.message_id})"

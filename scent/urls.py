@@ -7,6 +7,9 @@ from scent.catalog.sitemaps import SITEMAPS
 from scent.core.theme import set_theme
 from scent.core.version import version
 
+# A request the shop cannot read (BadParameter and other BadRequests): a page saying what.
+handler400 = "scent.core.params.bad_request"
+
 admin.site.site_header = f"{settings.APP_NAME} administration"
 admin.site.site_title = settings.APP_NAME
 admin.site.index_title = "Shop management"

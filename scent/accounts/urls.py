@@ -35,7 +35,7 @@ urlpatterns = [
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/addresses/", views.address_list, name="addresses"),
     path("account/addresses/new/", views.address_add, name="address_add"),
-    path("account/addresses/<int:pk>/edit/", views.address_edit, name="address_edit"),
-    path("account/addresses/<int:pk>/delete/", views.address_delete, name="address_delete"),
-    path("account/addresses/<int:pk>/default/", views.address_set_default, name="address_default"),
+    path("account/addresses/<id:pk>/edit/", views.address_edit, name="address_edit"),
+    path("account/addresses/<id:pk>/delete/", views.address_delete, name="address_delete"),
+    path("account/addresses/<id:pk>/default/", views.address_set_default, name="address_default"),
 ]

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from scent.cart.models import Cart, CartItem
 from scent.catalog.models import Product, ProductVariant
+from scent.core import params
 
-MAX_QUANTITY = 99
+MAX_QUANTITY = params.MAX_QUANTITY
 
 
 class CartError(Exception):
@@ -31,9 +32,10 @@ class SizeNeeded(CartError):
 
 
 def _int_or_none(value) -> int | None:
+    """A posted id, or None when it is not one (out of range is no product, not a 500)."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return params.optional_id(value)
+    except params.BadParameter:
         return None
 
 
@@ -75,15 +77,9 @@ def choose_variant(*, variant_id=None, product_id=None) -> ProductVariant:
 
 def _clean_quantity(quantity, *, allow_zero: bool = False) -> int:
     try:
-        quantity = int(quantity)
-    except (TypeError, ValueError):
-        raise CartError("Please enter a whole number for the quantity.") from None
-    lowest = 0 if allow_zero else 1
-    if quantity < lowest:
-        raise CartError("The quantity must be at least 1.")
-    if quantity > MAX_QUANTITY:
-        raise CartError(f"You can order at most {MAX_QUANTITY} of one product.")
-    return quantity
+        return params.parse_quantity(quantity, low=0 if allow_zero else 1, high=MAX_QUANTITY)
+    except params.BadParameter as error:
+        raise CartError(error.message) from None
 
 
 def _check_stock(variant: ProductVariant, quantity: int, *, already: int = 0) -> None:

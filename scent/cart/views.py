@@ -12,6 +12,7 @@ from scent.cart import services
 from scent.cart.selectors import cart_summary
 from scent.cart.session import cart_for_request
 from scent.catalog.models import Product
+from scent.core import params
 from scent.core.page_cache import shared_page
 
 
@@ -103,6 +104,6 @@ def remove(request: HttpRequest) -> HttpResponse:
 
 def _int(value) -> int | None:
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return params.optional_id(value, name="product_id")
+    except params.BadParameter:
         return None

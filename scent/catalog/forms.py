@@ -7,9 +7,11 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 
 from scent.catalog.models import Category, Mood, Note, ScentFamily
 from scent.catalog.selectors import SORTS, ProductFilters
+from scent.core import params
 from scent.core.money import exponent
 
 _PRICE_ERRORS = {
@@ -86,7 +88,7 @@ class ProductFilterForm(forms.Form):
         label="Page",
         required=False,
         min_value=1,
-        max_value=1_000_000,
+        max_value=params.MAX_PAGE,
         error_messages={
             "invalid": "Enter a page number such as 2; showing page 1.",
             "min_value": "Pages start at 1; showing page 1.",
@@ -122,6 +124,11 @@ class ProductFilterForm(forms.Form):
             widget = self.fields[name].widget
             widget.attrs.update({"step": "0.01", "inputmode": "decimal", "placeholder": "0.00"})
             widget.input_type = "number"
+            # The most a price column holds, in major units: a larger bound filters nothing.
+            most = Decimal(params.MAX_PRICE).scaleb(-exponent(settings.SHOP_CURRENCY))
+            self.fields[name].validators.append(
+                MaxValueValidator(most, message="That amount is too large.")
+            )
         self.fields["page"].widget = forms.HiddenInput()
         self.fields["q"].widget.input_type = "search"
 

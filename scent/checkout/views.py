@@ -26,6 +26,7 @@ from scent.checkout.data import CheckoutAddress
 from scent.checkout.forms import AddressForm, ContactForm, CouponForm, ShippingForm
 from scent.checkout.models import ShippingMethod
 from scent.checkout.selectors import SESSION_KEY
+from scent.core import params
 from scent.orders.models import Order
 from scent.orders.services import CouponRejected, OrderError, place_order
 from scent.orders.views import PLACED_SESSION_KEY, remember_placed_order
@@ -270,8 +271,10 @@ def place(request: HttpRequest) -> HttpResponse:
 @checkout_step(after=ALL_STEPS_BEFORE_REVIEW)
 def _place(request: HttpRequest, summary: CartSummary, state: dict) -> HttpResponse:
     try:
-        expected_total = int(request.POST.get("expected_total", ""))
-    except ValueError:
+        expected_total = params.parse_int(
+            request.POST.get("expected_total"), name="expected_total", low=0, high=params.MAX_ID
+        )
+    except params.BadParameter:
         messages.error(request, "Please review your order and try again.")
         return redirect("checkout:review")
     checkout = selectors.build_checkout(state=state, summary=summary, user=request.user)

@@ -8,6 +8,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Shop core"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from scent.core.cache import create_cache_table
+        from scent.core.params import IdConverter
+
+        register_converter(IdConverter, "id")  # <id:pk>: an int a bigint column holds
 
         post_migrate.connect(create_cache_table, sender=self)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from scent.catalog import selectors as catalog_selectors
 from scent.catalog.models import Product
+from scent.core import params
 from scent.marketing import selectors, services
 from scent.marketing.forms import EmailForm, QuizQuickForm, QuizStepForm, ReviewForm
 from scent.marketing.quiz import (
@@ -281,8 +282,8 @@ def newsletter_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 # --- wishlist --------------------------------------------------------------------------------
 def _product_from_post(request: HttpRequest) -> Product | None:
     try:
-        pk = int(request.POST.get("product_id", ""))
-    except ValueError:
+        pk = params.parse_id(request.POST.get("product_id"), name="product_id")
+    except params.BadParameter:
         return None
     return Product.objects.active().filter(pk=pk).first()
 
@@ -309,8 +310,8 @@ def wishlist_remove(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(back)
     try:
-        product_id = int(request.POST.get("product_id", ""))
-    except ValueError:
+        product_id = params.parse_id(request.POST.get("product_id"), name="product_id")
+    except params.BadParameter:
         messages.error(request, "That product is not on your wishlist.")
         return HttpResponseRedirect(back)
     if services.wishlist_remove(user=request.user, product_id=product_id):

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from scent.core import params
 from scent.orders import selectors
 
 # Numbers of the orders this browser placed: the confirmation page shows only those.
@@ -34,7 +35,11 @@ def guest_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.orders_for_user(request.user), 20).get_page(request.GET.get("page"))
+    try:
+        number = params.parse_page(request.GET.get("page"))
+    except params.BadParameter:
+        number = 1
+    page = Paginator(selectors.orders_for_user(request.user), 20).get_page(number)
     return render(request, "orders/account_list.html", {"page": page, "orders": page.object_list})
 
 

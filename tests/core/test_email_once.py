@@ -7,6 +7,7 @@ or hang up after taking a message, the faults a mail provider shows in real life
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import os
@@ -17,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from aiosmtpd.smtp import SMTP
@@ -29,7 +31,12 @@ from scent.ops.models import SentEmail
 from scent.ops.queue.database import Worker, recover_abandoned_jobs
 from scent.orders import services as orders
 from tests.factories import ProductFactory
-from tests.ops.conftest import scent_env, scent_process  # noqa: F401 - fixtures
+from tests.ops.conftest import (  # noqa: F401 - fixtures
+    REDIS_TEST_URL,
+    redis_queue,
+    scent_env,
+    scent_process,
+)
 from tests.orders.support import make_checkout
 
 RESET = {
@@ -318,3 +325,110 @@ def test_worker_killed_in_the_middle_of_smtp_loses_nothing_and_repeats_only_the_
     assert repeats == kills  # the message the server kept while the worker died
     assert set(SentEmail.objects.values_list("message_id", flat=True)) == set(queued)
     print(f"\nSIGKILL x{kills} while sending {len(queued)} e-mails: 0 lost, {repeats} repeated")
+
+
+# --- the Redis queue (RQ) ------------------------------------------------------------------
+REDIS_ENV = {"QUEUE_CONNECTION": "redis", "REDIS_URL": REDIS_TEST_URL}
+
+
+def rq_mail_queue():
+    import django_rq
+
+    return django_rq.get_queue("mail")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (RQ's work horse is a forked child of the worker)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_redis_job_run_twice_sends_once_and_the_record_is_in_the_database(
+    redis_queue,  # noqa: F811
+    scent_process,  # noqa: F811
+    smtp,
+):
+    with transaction.atomic():
+        message_id = reset_email()
+    [job_id] = rq_mail_queue().job_ids
+
+    code, output = scent_process.run(
+        "worker", "--queue", "mail", "--once", env={**REDIS_ENV, **smtp.env}
+    )
+    assert code == 0, output
+    # The same job once more, as RQ does when it believes the first run was lost.
+    rq_mail_queue().enqueue_job(rq_mail_queue().fetch_job(job_id))
+    code, output = scent_process.run(
+        "worker", "--queue", "mail", "--once", env={**REDIS_ENV, **smtp.env}
+    )
+    assert code == 0, output
+
+    assert smtp.message_ids == [message_id]
+    assert rq_mail_queue().fetch_job(job_id).return_value() == 0
+    # Written by the worker process, read here: the record is in the shared database.
+    assert SentEmail.objects.get().message_id == message_id
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_redis_worker_killed_in_the_middle_of_smtp_repeats_only_that_message(
+    redis_queue,  # noqa: F811
+    scent_process,  # noqa: F811
+    smtp,
+):
+    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+
+    with transaction.atomic():
+        queued = [
+            queue_email(to=[f"buyer{i}@example.com"], template="password_reset", context=RESET)
+            for i in range(4)
+        ]
+    smtp.delay = 1.0
+    worker = scent_process.start("worker", "--queue", "mail", env={**REDIS_ENV, **smtp.env})
+    assert smtp.in_data.wait(timeout=60), scent_process.output(worker)
+    interrupted = smtp.in_data_for
+
+    # The machine is lost: the worker and its work horse die with no goodbye.
+    horses = descendants(worker.pid)
+    os.killpg(worker.pid, signal.SIGKILL)
+    for pid in horses:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    worker.wait(timeout=30)
+    smtp.delay = 0.0
+    # RQ declares the job abandoned when its heartbeat expires, then retries it after the
+    # policy's backoff; skip that wait (the clock, not the code).
+    started = StartedJobRegistry(queue=rq_mail_queue())
+    wait_for(lambda: started.get_expired_job_ids(), timeout=120, what="the heartbeat to expire")
+    env = {**REDIS_ENV, **smtp.env}
+    code, output = scent_process.run("worker", "--queue", "mail", "--once", env=env)
+    assert code == 0, output
+    scheduled = ScheduledJobRegistry(queue=rq_mail_queue())
+    for job_id in scheduled.get_job_ids():
+        job = rq_mail_queue().fetch_job(job_id)
+        scheduled.remove(job)
+        rq_mail_queue().enqueue_job(job)
+    code, output = scent_process.run("worker", "--queue", "mail", "--once", env=env)
+    assert code == 0, output
+
+    arrived = Counter(smtp.message_ids)
+    assert set(arrived) == set(queued), "an e-mail was lost"
+    assert {mid for mid, n in arrived.items() if n > 1} == {interrupted}
+    assert arrived[interrupted] == 2
+    assert set(SentEmail.objects.values_list("message_id", flat=True)) == set(queued)

@@ -81,6 +81,9 @@ def shop_env(
     else:
         env |= {"DB_CONNECTION": db, "DB_DATABASE": database, "DB_HOST": "127.0.0.1"}
         env["DB_USERNAME"] = "postgres" if db == "pgsql" else "root"
+        # A database server is production's setup, which keeps connections for 60 s
+        # (scent/settings.py); outside production every request would connect again.
+        env["DB_CONN_MAX_AGE"] = "60"
     if redis:
         env |= {"CACHE_DRIVER": "redis", "SESSION_DRIVER": "redis"}
     if not page_cache:

@@ -19,6 +19,7 @@ from scent.accounts.countries import COUNTRIES
 from scent.accounts.models import Address, User
 from scent.accounts.services import ADDRESS_FIELDS, email_is_taken, normalize_email
 from scent.core.emails import queue_email
+from scent.core.widgets import StaticSelect
 
 DUPLICATE_EMAIL = "An account with this e-mail already exists."
 RESET_THROTTLE_SECONDS = 60
@@ -230,7 +231,7 @@ class AddressForm(forms.ModelForm):
     country = forms.ChoiceField(
         label="Country",
         choices=[("", "Choose a country…"), *COUNTRIES],
-        widget=forms.Select(attrs={"autocomplete": "country"}),
+        widget=StaticSelect(attrs={"autocomplete": "country"}),
     )
     make_default = forms.BooleanField(label="Use as my default address", required=False)
 

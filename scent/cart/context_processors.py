@@ -1,13 +1,17 @@
 from django.http import HttpRequest
 
 from scent.cart.selectors import cart_item_count, user_cart_item_count
-from scent.cart.session import SESSION_KEY
+from scent.cart.session import SESSION_KEY, counted_cart
 from scent.core import page_cache
 
 
 def header_cart_count(request: HttpRequest) -> int:
-    """One query for a signed-in shopper (the account's cart joined in), none for a
-    visitor who never added anything."""
+    """None when the view already read the cart (the checkout's steps), else one query
+    for a signed-in shopper (the account's cart joined in), none for a visitor who never
+    added anything."""
+    summary = counted_cart(request)
+    if summary is not None:
+        return summary.count
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return user_cart_item_count(user)

@@ -1,6 +1,7 @@
 from django import forms
 
 from scent.accounts.countries import COUNTRIES
+from scent.core.widgets import StaticSelect
 
 
 class ContactForm(forms.Form):
@@ -40,7 +41,10 @@ class AddressForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
     )
-    country = forms.ChoiceField(choices=(("", "Choose a country"), *COUNTRIES))
+    country = forms.ChoiceField(
+        choices=(("", "Choose a country"), *COUNTRIES),
+        widget=StaticSelect(attrs={"autocomplete": "country"}),
+    )
     phone = forms.CharField(
         max_length=32, required=False, widget=forms.TextInput(attrs={"autocomplete": "tel"})
     )

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 
 from scent.accounts.models import Address
 from scent.accounts.services import address_create
-from scent.cart.selectors import CartSummary, cart_summary
-from scent.cart.session import cart_for_request
+from scent.cart.selectors import CartSummary
+from scent.cart.session import cart_summary_for_request
 from scent.checkout import selectors
 from scent.checkout.data import CheckoutAddress
 from scent.checkout.forms import AddressForm, ContactForm, CouponForm, ShippingForm
@@ -60,7 +60,7 @@ def _missing_step(state: dict) -> str | None:
 
 def _cart_or_none(request: HttpRequest) -> CartSummary | None:
     """The cart, or None when checkout cannot go on (a message says why)."""
-    summary = cart_summary(cart_for_request(request))
+    summary = cart_summary_for_request(request)
     if summary.is_empty:
         messages.info(request, "Your cart is empty.")
         return None

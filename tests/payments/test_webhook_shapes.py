@@ -200,7 +200,7 @@ def test_charge_refunded_with_garbage_refunds_reads_the_charge_from_stripe(
     charge = stripe_client.v1.payment_intents.retrieve(
         payment.reference, params={"expand": ["latest_charge"]}
     ).to_dict()["latest_charge"]
-    charge["refunds"] = {"data": ["re_1", None], "has_more": "no"}
+    charge["refunds"] = {"object": "list", "data": ["re_1", None], "has_more": False}
 
     assert post_event(make_event("charge.refunded", charge)).status_code == 200
 

@@ -12,6 +12,7 @@ jobs are skipped in maintenance mode unless `even_in_maintenance=True`.
 """
 
 from scent.cart.tasks import prune_guest_carts
+from scent.catalog import vocabulary
 from scent.ops import tasks
 from scent.ops.backups import scheduled_backup
 from scent.ops.scheduler import HEARTBEAT_JOB, Schedule
@@ -63,4 +64,11 @@ schedule.call(
     cron="15 4 * * *",
     name="carts:prune-guests",
     description="Delete guest carts older than the session lifetime.",
+)
+schedule.call(
+    vocabulary.rebuild,
+    cron="30 4 * * *",
+    name="search:vocabulary",
+    description='Rebuild the words behind "Did you mean" from the active products: words no '
+    "product uses any more go, the others are counted again (saves add words as they come).",
 )

@@ -39,3 +39,24 @@ def test_missed_payments_are_checked_the_minute_before_unpaid_orders_are_release
     release = next_runs(schedule.get("orders:release-expired").cron, start, 12)
     # then every release is preceded, one minute earlier, by a Stripe sync
     assert all(run - timedelta(minutes=1) in sync for run in release[:-1])
+
+
+def test_the_search_vocabulary_is_rebuilt_every_night(db):
+    """Given a word only a product that has since been hidden used, when the nightly job
+    runs, then "Did you mean" can no longer offer it and the words in use are counted."""
+    from scent.catalog.models import Product, SearchTerm
+    from scent.ops.scheduler import run_due
+    from tests.factories import ProductFactory
+
+    job = schedule.get("search:vocabulary")
+    ProductFactory(name="Vetiver Roots")
+    gone = ProductFactory(name="Patchouli Dream")
+    Product.objects.filter(pk=gone.pk).update(is_active=False)  # bulk: no signal, no save
+    assert SearchTerm.objects.filter(word="patchouli").exists()
+
+    night = next_runs(job.cron, datetime(2026, 12, 4, 12, 0, tzinfo=UTC), 1)[0]
+    outcomes = run_due(schedule, now=night)
+
+    assert [o.status for o in outcomes if o.job == job.name] == ["succeeded"]
+    assert not SearchTerm.objects.filter(word="patchouli").exists()
+    assert SearchTerm.objects.get(word="vetiver").products == 1

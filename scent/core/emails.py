@@ -24,11 +24,12 @@ Never lost, never sent twice (as far as e-mail allows):
   Message-ID); an attempt whose Message-ID is recorded sends nothing and succeeds. So a
   job re-run after its worker was killed, after a crash before its result was saved, or
   by `scent queue retry`, does not send again.
-- The one allowed repeat: a worker killed (or a database lost) after the server took the
-  message but before the record was written - in the middle of the SMTP DATA reply, say
-  - cannot know whether the server kept it, so the retry sends it again, with the same
-  Message-ID. Two workers running one job at the same time (one presumed dead while it
-  was only slow) can repeat it the same way.
+- The one allowed repeat: a worker killed (or its database lost) after the server took
+  the message but before the record was written, e.g. while it waits for the reply to
+  SMTP DATA, cannot know whether the server kept it, so the retry sends it again, with
+  the same Message-ID. Two workers running one job at the same time (one presumed dead
+  while it was only slow) can repeat it the same way. Records are kept 30 days
+  (scent.ops.tasks.prune_sent_emails), longer than any job can wait to run again.
 
 The arrow runs core -> ops here (the queue, the SentEmail model): ops holds the state
 every machine shares; ops imports nothing of this module.

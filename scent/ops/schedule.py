@@ -32,7 +32,9 @@ schedule.call(
     cron="30 3 * * *",
     name="queue:prune",
     even_in_maintenance=True,
-    description="Delete finished job results (1 day) and failed ones (7 days).",
+    description=(
+        "Delete finished job results (1 day), failed ones (7 days), sent-e-mail records (30 days)."
+    ),
 )
 schedule.job(
     scheduled_backup,

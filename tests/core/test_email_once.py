@@ -29,6 +29,7 @@ from django_tasks_db.models import DBTaskResult
 from scent.core.emails import queue_email
 from scent.ops.models import SentEmail
 from scent.ops.queue.database import Worker, recover_abandoned_jobs
+from scent.ops.tasks import prune_queue_results, prune_sent_emails
 from scent.orders import services as orders
 from tests.factories import ProductFactory
 from tests.ops.conftest import (  # noqa: F401 - fixtures
@@ -264,6 +265,25 @@ def test_two_emails_for_one_order_have_different_message_ids(settings, mail_to):
         "order_confirmation",
         "order_shipped",
     ]
+
+
+@pytest.mark.django_db
+def test_sent_records_are_kept_a_month_then_pruned_at_night(mail_to):
+    # Given: an e-mail sent 31 days ago and one sent just now.
+    old = reset_email()
+    work_off()
+    SentEmail.objects.filter(message_id=old).update(sent_at=timezone.now() - timedelta(days=31))
+    recent = reset_email()
+    work_off()
+
+    # When: the nightly queue prune runs.
+    report = prune_queue_results()
+
+    # Then: only the month-old record goes; the recent one still guards its e-mail.
+    assert "1 sent-e-mail record(s)" in report
+    assert list(SentEmail.objects.values_list("message_id", flat=True)) == [recent]
+    with pytest.raises(ValueError, match="longer than failed jobs"):
+        prune_sent_emails(older_than=timedelta(days=1))
 
 
 # --- real `scent worker` processes -----------------------------------------------------------

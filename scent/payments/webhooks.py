@@ -309,8 +309,10 @@ class IntentHandler:
 
     def apply(self, intent: dict, prepared: None) -> None:
         state = intent_state(intent)
-        if self.status is State.FAILED and state.status is not State.FAILED:
-            # Some payloads carry the error only in last_payment_error; trust the event type.
+        if self.status is State.FAILED and state.status is State.PENDING:
+            # An intent waiting for a new card after a decline may not carry the error;
+            # trust the event type. (A later state, e.g. the success Stripe reports when
+            # the event's own copy was unreadable and was read again, is kept.)
             state = _with_status(state, State.FAILED, "The payment was declined.")
         payment = _payment_for_intent(state, str(intent.get("client_secret") or ""))
         if payment is None:

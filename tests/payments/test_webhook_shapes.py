@@ -191,6 +191,19 @@ def test_payment_failed_with_wrong_types_for_our_intent_records_what_stripe_says
     assert warnings_naming(caplog, event["id"])
 
 
+def test_an_unreadable_failure_for_an_intent_that_since_succeeded_pays_and_does_not_fail(
+    stripe_gateway, stripe_client, order, post_event
+):
+    _payment, intent = confirmed_intent(stripe_client, order)
+    event = make_event("payment_intent.payment_failed", dict(intent, amount=None))
+
+    assert post_event(event).status_code == 200
+
+    order.refresh_from_db()
+    assert order.is_paid  # Stripe's word, asked again, is kept over the event's type
+    assert not order.events.filter(kind="payment_failed").exists()
+
+
 def test_charge_refunded_with_garbage_refunds_reads_the_charge_from_stripe(
     stripe_gateway, stripe_client, guest, order, post_event
 ):

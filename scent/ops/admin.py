@@ -1,4 +1,4 @@
-"""Admin for the operator: queued jobs (failed ones retryable), workers, scheduler runs."""
+"""Admin for the operator: queued jobs (failed ones retryable), workers, scheduler runs, sent e-mail."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from scent.ops.models import QueueWorker, ScheduleRun
+from scent.ops.models import QueueWorker, ScheduleRun, SentEmail
 from scent.ops.queue import database
 
 admin.site.unregister(DBTaskResult)
@@ -71,3 +71,16 @@ class ScheduleRunAdmin(ReadOnlyAdmin):
     list_display = ("job", "tick", "status", "host", "started_at", "finished_at")
     list_filter = ("status", "job")
     date_hierarchy = "tick"
+
+
+@admin.register(SentEmail)
+class SentEmailAdmin(ReadOnlyAdmin):
+    """Which e-mails went out, by address: "did my confirmation go out?" answered at a glance."""
+
+    list_display = ("sent_at", "template", "to", "message_id")
+    list_filter = ("template",)
+    search_fields = ("to", "message_id")
+    date_hierarchy = "sent_at"
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # without its record, a retried job would send the e-mail again

@@ -22,8 +22,11 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.smtp import SMTP
+from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 
 from scent.core.emails import queue_email
@@ -31,7 +34,7 @@ from scent.ops.models import SentEmail
 from scent.ops.queue.database import Worker, recover_abandoned_jobs
 from scent.ops.tasks import prune_queue_results, prune_sent_emails
 from scent.orders import services as orders
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, UserFactory
 from tests.ops.conftest import (  # noqa: F401 - fixtures
     REDIS_TEST_URL,
     redis_queue,
@@ -284,6 +287,29 @@ def test_sent_records_are_kept_a_month_then_pruned_at_night(mail_to):
     assert list(SentEmail.objects.values_list("message_id", flat=True)) == [recent]
     with pytest.raises(ValueError, match="longer than failed jobs"):
         prune_sent_emails(older_than=timedelta(days=1))
+
+
+@pytest.mark.django_db
+def test_staff_find_a_sent_email_by_address_and_cannot_delete_its_record(client, mail_to):
+    message_id = reset_email()
+    queue_email(to=["grace@example.com"], template="password_reset", context=RESET)
+    work_off()
+    work_off()
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_sentemail", "delete_sentemail"])
+    )
+    client.force_login(user)
+
+    listing = client.get(reverse("admin:ops_sentemail_changelist"), {"q": "ada@example.com"})
+    record = SentEmail.objects.get(message_id=message_id)
+    delete = client.post(reverse("admin:ops_sentemail_delete", args=[record.pk]), {"post": "yes"})
+
+    assert listing.status_code == 200
+    assert "ada@example.com" in listing.text and "grace@example.com" not in listing.text
+    assert escape(message_id) in listing.text
+    assert delete.status_code == 403
+    assert SentEmail.objects.filter(pk=record.pk).exists()
 
 
 # --- real `scent worker` processes -----------------------------------------------------------

@@ -7,6 +7,7 @@ Settings call these; nothing else in the project reads os.environ directly, so
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -63,3 +64,16 @@ def get_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
 
 def get_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in get_str(name, default).split(",") if item.strip()]
+
+
+_RATE_RE = re.compile(r"^[1-9][0-9]*/([1-9][0-9]*)?[smhd]$")
+
+
+def get_rate(name: str, default: str) -> str:
+    """A rate limit such as "10/h" or "20/15m" (requests / [count] s, m, h or d)."""
+    value = get_str(name, default).replace(" ", "") or default
+    if not _RATE_RE.match(value):
+        raise ConfigurationError(
+            f"{name} must be a rate such as 10/h or 20/15m (requests per period), not {value!r}."
+        )
+    return value

@@ -19,6 +19,7 @@ from scent.env import (
     get_choice,
     get_int,
     get_list,
+    get_rate,
     get_str,
     load_dotenv_file,
 )
@@ -378,6 +379,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Auth --------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in from an address past LOGIN_FAILURE_RATE failures.
+    "scent.accounts.auth.AddressLoginLimitBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -409,9 +412,41 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # Axes would look for an "email" credential (USERNAME_FIELD) that login forms never send;
 # this reads "username" and lower-cases it, so every spelling counts against one account.
 AXES_USERNAME_CALLABLE = "scent.accounts.auth.axes_username"
-AXES_IPWARE_PROXY_COUNT = get_int("TRUSTED_PROXY_COUNT", 1 if IS_PRODUCTION else 0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_FLY_CLIENT_IP", "HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The client's address (scent.core.client): REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT
+# proxies the address the outermost one saw. Axes locks per account *and* address, so
+# five wrong passwords from one address do not lock the owner out everywhere else.
+TRUSTED_PROXY_COUNT = get_int("TRUSTED_PROXY_COUNT", 1 if IS_PRODUCTION else 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ConfigurationError(
+        f"TRUSTED_PROXY_COUNT must be 0 or more (proxies in front of the app), "
+        f"not {TRUSTED_PROXY_COUNT}."
+    )
+# Fly's proxy sets Fly-Client-IP itself; elsewhere a visitor could send that header
+# through nginx, so it is read only on a Fly Machine (Fly sets FLY_APP_NAME there).
+CLIENT_IP_HEADERS = (
+    ["HTTP_FLY_CLIENT_IP", "HTTP_X_FORWARDED_FOR"]
+    if get_str("FLY_APP_NAME")
+    else ["HTTP_X_FORWARDED_FOR"]
+)
+AXES_CLIENT_IP_CALLABLE = "scent.core.client.client_address"
+
+# --- Rate limits per client address (django-ratelimit) ------------------------------
+# Counters live in the default cache: the database cache of the embedded default, or
+# Redis (atomic INCR) in production. With the database cache two simultaneous requests
+# can count once, which a limit of this size tolerates; the cache being down lets
+# requests through with a logged warning rather than answering 500.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "scent.core.client.client_address"
+RATELIMIT_CACHE_PREFIX = "ratelimit:"
+RATELIMIT_ENABLE = get_bool("RATE_LIMITS", default=True)
+LOGIN_FAILURE_RATE = get_rate("LOGIN_FAILURE_RATE", "20/15m")  # failed sign-ins, any account
+REGISTER_RATE = get_rate("REGISTER_RATE", "10/h")
+PASSWORD_RESET_RATE = get_rate("PASSWORD_RESET_RATE", "10/h")
+NEWSLETTER_RATE = get_rate("NEWSLETTER_RATE", "10/h")
+# "Someone tried to open an account with your e-mail": at most one notice per account
+# in this many hours (kept on the account, so it holds across restarts and machines).
+DUPLICATE_SIGNUP_NOTICE_HOURS = get_int("DUPLICATE_SIGNUP_NOTICE_HOURS", 24)
 
 # --- Internationalisation ------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -603,6 +638,11 @@ def _check_production() -> None:
     if len(SECRET_KEY) < 50 or SECRET_KEY == _DEV_KEY:
         raise ConfigurationError(
             "APP_KEY is too short or is the development key; use `scent key:generate`."
+        )
+    if HEALTH_TOKEN and (len(HEALTH_TOKEN) < 32 or len(set(HEALTH_TOKEN)) < 12):
+        raise ConfigurationError(
+            "HEALTH_TOKEN is too short or not random; leave it empty or use 32+ random "
+            "characters, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
         )
     if DEBUG:
         raise ConfigurationError("APP_DEBUG must be false when APP_ENV=production.")

@@ -41,6 +41,9 @@ class User(AbstractUser):
     email = models.EmailField("e-mail address", unique=True)
     phone = models.CharField(max_length=32, blank=True)
     marketing_opt_in = models.BooleanField(default=False)
+    # When the owner was last told "someone tried to open an account with your e-mail"
+    # (accounts.services.duplicate_signup_notify): at most one such notice a day.
+    signup_attempt_noticed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

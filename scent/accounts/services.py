@@ -6,12 +6,18 @@ touch another customer's data by passing the wrong id.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 
 from scent.accounts.models import Address, User
+from scent.core.emails import queue_email
 
 ADDRESS_FIELDS = (
     "label",
@@ -69,6 +75,43 @@ def user_register(
         )
     except IntegrityError:  # the same e-mail signed up a moment ago, in another request
         raise _duplicate_email() from None
+
+
+@transaction.atomic
+def duplicate_signup_notify(*, email: str) -> bool:
+    """Tell an account's owner that someone tried to register with their e-mail.
+
+    The sign-up page keeps saying the e-mail has an account; this lets the real owner
+    know (sign in, or reset the password) without the page saying anything more. At
+    most one notice per DUPLICATE_SIGNUP_NOTICE_HOURS per account: the conditional
+    UPDATE claims the notice, so two simultaneous attempts queue one e-mail, and the
+    e-mail is queued in the same transaction. Returns whether a notice was queued.
+    """
+    email = normalize_email(email)
+    now = timezone.now()
+    cutoff = now - timedelta(hours=settings.DUPLICATE_SIGNUP_NOTICE_HOURS)
+    claimed = (
+        User.objects.filter(email=email, is_active=True)
+        .filter(
+            Q(signup_attempt_noticed_at__isnull=True) | Q(signup_attempt_noticed_at__lte=cutoff)
+        )
+        .update(signup_attempt_noticed_at=now)
+    )
+    if not claimed:
+        return False
+    user = User.objects.get(email=email)
+    base = settings.APP_URL  # never the request's Host header (it can be forged)
+    queue_email(
+        to=[user.email],
+        template="signup_attempt",
+        context={
+            "first_name": user.first_name,
+            "email": user.email,
+            "login_url": base + reverse("accounts:login"),
+            "reset_url": base + reverse("accounts:password_reset"),
+        },
+    )
+    return True
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -27,6 +28,7 @@ from scent.accounts.forms import (
     RegistrationForm,
 )
 from scent.accounts.models import Address, User
+from scent.core.client import limit_per_address, limited_response
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -43,6 +45,9 @@ def _safe_next(request: HttpRequest) -> str:
     return _next_url(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
+@limit_per_address(
+    "register", rate_setting="REGISTER_RATE", form_class=RegistrationForm, title="Create an account"
+)
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_safe_next(request))
@@ -63,6 +68,9 @@ def register(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to {settings.APP_NAME}: your account is ready.")
             return redirect(_safe_next(request))
+    if form.has_error("email", code="duplicate_email"):
+        # The page says the e-mail has an account (as before); its owner hears about it.
+        services.duplicate_signup_notify(email=form.data.get("email", ""))
     return render(
         request,
         "accounts/register.html",
@@ -74,6 +82,17 @@ class LoginView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        if getattr(request, "login_limited", False):  # AddressLoginLimitBackend refused it
+            return limited_response(
+                request,
+                rate=settings.LOGIN_FAILURE_RATE,
+                form_class=EmailAuthenticationForm,
+                title="Log in",
+            )
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -96,6 +115,15 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
+@method_decorator(
+    limit_per_address(
+        "password-reset",
+        rate_setting="PASSWORD_RESET_RATE",
+        form_class=QueuedPasswordResetForm,
+        title="Reset your password",
+    ),
+    name="dispatch",
+)
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = QueuedPasswordResetForm
     template_name = "accounts/password_reset_form.html"

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from scent.catalog import selectors as catalog_selectors
 from scent.catalog.models import Product
 from scent.core import params
+from scent.core.client import limit_per_address
 from scent.marketing import selectors, services
 from scent.marketing.forms import EmailForm, QuizQuickForm, QuizStepForm, ReviewForm
 from scent.marketing.quiz import (
@@ -223,6 +224,9 @@ def newsletter(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@limit_per_address(
+    "newsletter", rate_setting="NEWSLETTER_RATE", form_class=EmailForm, title="Newsletter"
+)
 def newsletter_subscribe(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST)
     if not form.is_valid():

@@ -64,6 +64,12 @@ def settings_value(name: str, env: dict[str, str], tmp_path: Path) -> str:
         ({"STRIPE_SECRET": "sk_test_456"}, "STRIPE_SECRET"),
         ({"STRIPE_KEY": "pk_test_123"}, "STRIPE_KEY"),
         ({"STRIPE_WEBHOOK_SECRET": ""}, "STRIPE_WEBHOOK_SECRET"),
+        ({"HEALTH_TOKEN": "x"}, "HEALTH_TOKEN"),
+        ({"HEALTH_TOKEN": "a" * 64}, "HEALTH_TOKEN"),
+        ({"HEALTH_TOKEN": "0123456789abcdefghijklmnopqrstu"}, "HEALTH_TOKEN"),
+        ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT"),
+        ({"REGISTER_RATE": "lots"}, "REGISTER_RATE"),
+        ({"LOGIN_FAILURE_RATE": "20/0m"}, "LOGIN_FAILURE_RATE"),
     ],
 )
 def test_production_refuses_to_start_with_an_unsafe_value_and_names_it(change, variable, tmp_path):
@@ -77,6 +83,24 @@ def test_production_refuses_to_start_with_an_unsafe_value_and_names_it(change, v
     assert variable in done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_production_accepts_a_long_random_health_token(tmp_path):
+    # given a token as the error message suggests (secrets.token_urlsafe(32))
+    import secrets
+
+    env = PRODUCTION | {"HEALTH_TOKEN": secrets.token_urlsafe(32)}
+    # when the shop starts, then it is accepted
+    done = run_scent(["check"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
+def test_client_addresses_trust_one_proxy_in_production_and_fly_client_ip_only_on_fly(tmp_path):
+    assert settings_value("TRUSTED_PROXY_COUNT", PRODUCTION, tmp_path) == "1"
+    assert settings_value("TRUSTED_PROXY_COUNT", {"APP_ENV": "local"}, tmp_path) == "0"
+    assert "FLY" not in settings_value("CLIENT_IP_HEADERS", PRODUCTION, tmp_path)
+    on_fly = settings_value("CLIENT_IP_HEADERS", PRODUCTION | {"FLY_APP_NAME": "shop"}, tmp_path)
+    assert on_fly.startswith("['HTTP_FLY_CLIENT_IP'")
 
 
 def test_production_without_stripe_needs_an_explicit_test_gateway_opt_in(tmp_path):

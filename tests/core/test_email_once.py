@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 
-from scent.core.emails import queue_email
+from scent.core.emails import queue_email, send_email
 from scent.ops.models import SentEmail
 from scent.ops.queue.database import Worker, recover_abandoned_jobs
 from scent.ops.tasks import prune_queue_results, prune_sent_emails
@@ -241,6 +241,18 @@ def test_a_server_that_kept_the_message_but_hung_up_sees_a_repeat_not_a_new_mess
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     assert mail_to.message_ids == [message_id, message_id]
     assert SentEmail.objects.filter(message_id=message_id).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_job_queued_before_message_ids_existed_is_still_delivered_and_recorded(mail_to):
+    # Given: a job left in the queue by the release before this one (no message_id).
+    send_email.enqueue(to=["ada@example.com"], template="password_reset", context=RESET, headers={})
+
+    work_off()
+
+    [message] = mail_to.messages
+    assert message["Message-ID"]
+    assert SentEmail.objects.get().message_id == message["Message-ID"]
 
 
 @pytest.mark.django_db

@@ -47,6 +47,7 @@ from anymail.exceptions import AnymailAPIError, AnymailInvalidAddress, AnymailRe
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import DatabaseError, transaction
+from django.dispatch import Signal
 from django.tasks import task
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
@@ -59,6 +60,11 @@ from scent.ops.queue.retry import retry
 logger = logging.getLogger(__name__)
 
 MAIL_QUEUE = "mail"
+
+# Sent after the mail backend accepted an e-mail (and its send was recorded), with
+# message_id, template and to: for apps that show what went out (a newsletter
+# campaign's progress). A failing receiver is logged; the e-mail stays sent.
+email_sent = Signal()
 
 
 class EmailError(ValueError):
@@ -183,11 +189,25 @@ def send_email(
     sent = message.send()
     if sent:
         _record_sent(message_id, template=template, to=to)
+        _announce_sent(message_id, template=template, to=to)
     logger.info(
         "mail sent",
         extra={"template": template, "recipients": len(to), "message_id": message_id},
     )
     return sent
+
+
+def _announce_sent(message_id: str, *, template: str, to: list[str]) -> None:
+    for receiver, error in email_sent.send_robust(
+        sender=send_email, message_id=message_id, template=template, to=to
+    ):
+        if isinstance(error, Exception):
+            logger.error(
+                "mail sent, but a receiver of email_sent failed: %r",
+                receiver,
+                exc_info=error,
+                extra={"template": template, "message_id": message_id},
+            )
 
 
 def _record_sent(message_id: str, *, template: str, to: list[str]) -> None:

@@ -1,4 +1,5 @@
-"""Staff screens: review moderation, testimonials, newsletter subscribers, quiz statistics."""
+"""Staff screens: review moderation, testimonials, newsletter subscribers and campaigns,
+quiz statistics."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from django.utils.translation import ngettext
 from scent.catalog import selectors as catalog_selectors
 from scent.marketing import selectors, services
 from scent.marketing.models import (
+    Campaign,
+    CampaignDelivery,
     QuizResult,
     Review,
     ReviewStatus,
@@ -213,3 +216,72 @@ class WishlistItemAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Written by `scent newsletter send` only: staff watch, never edit or delete (a
+    deleted campaign or delivery would let the same letter go out again)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(_ReadOnly):
+    list_display = [
+        "subject",
+        "template",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "progress",
+        "skipped",
+    ]
+    list_filter = ["template", "finished_at"]
+    search_fields = ["subject"]
+    date_hierarchy = "created_at"
+    fields = [
+        "subject",
+        "template",
+        "context",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "recipients",
+        "progress",
+        "skipped",
+        "waiting",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
+        return selectors.campaigns_with_progress(super().get_queryset(request))
+
+    @admin.display(description="Queued / sent of total")
+    def progress(self, obj: Campaign) -> str:
+        p = selectors.campaign_progress(obj)
+        return f"{p.queued} / {p.sent} of {p.total}"
+
+    @admin.display(description="Unsubscribed, skipped")
+    def skipped(self, obj: Campaign) -> int:
+        return selectors.campaign_progress(obj).skipped
+
+    @admin.display(description="Still waiting")
+    def waiting(self, obj: Campaign) -> int:
+        return selectors.campaign_progress(obj).waiting
+
+
+@admin.register(CampaignDelivery)
+class CampaignDeliveryAdmin(_ReadOnly):
+    list_display = ["subscriber", "campaign", "queued_at", "sent_at", "skipped_at"]
+    list_filter = ["campaign"]
+    list_select_related = ["subscriber", "campaign"]
+    search_fields = ["subscriber__email", "message_id"]
+    fields = ["campaign", "subscriber", "queued_at", "sent_at", "skipped_at", "message_id"]
+    readonly_fields = fields

@@ -151,3 +151,62 @@ class WishlistItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} on {self.user_id}'s wishlist"
+
+
+class Campaign(models.Model):
+    """One newsletter letter, sent once to the confirmed subscribers of the day it started.
+
+    Its audience is fixed when it starts (a CampaignDelivery per confirmed subscriber);
+    each delivery is marked queued in the transaction that queues its e-mail, so a run
+    that stopped half-way resumes with exactly the recipients it had not reached.
+    """
+
+    subject = models.CharField(max_length=200)
+    template = models.CharField(max_length=100)
+    context = models.JSONField(default=dict, blank=True, help_text="What the template shows")
+    # sha256 of template, subject and context: the same letter is one campaign.
+    fingerprint = models.CharField(max_length=64, unique=True, editable=False)
+    recipients = models.PositiveIntegerField(
+        default=0, help_text="Confirmed subscribers when it started"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+
+class CampaignDelivery(models.Model):
+    """One recipient of a campaign: waiting, queued (then sent), or skipped (unsubscribed)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="campaign_deliveries"
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # The queued e-mail's Message-ID; when the mail server took that e-mail, sent_at is
+    # set (scent.core.emails.email_sent, received in scent.marketing.signals).
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    skipped_at = models.DateTimeField(
+        null=True, blank=True, help_text="Unsubscribed before the letter reached them"
+    )
+
+    class Meta:
+        verbose_name_plural = "campaign deliveries"
+        ordering = ["campaign", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "subscriber"], name="campaign_delivery_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "queued_at"], name="campaigndelivery_queued_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} to {self.subscriber_id}"

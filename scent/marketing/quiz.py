@@ -29,6 +29,9 @@ from scent.catalog.models import Mood, Product, ProductImage, ScentFamily
 from scent.core.money import exponent, format_money
 
 STEPS = ("mood", "family", "intensity", "format", "budget")
+# Where the quiz pages keep the id of the QuizResult this browser completed last; when
+# the guest signs in or registers in the same session, that result joins the account.
+RESULT_SESSION_KEY = "quiz_result_id"
 ANY = "any"
 RECOMMENDATIONS = 6
 MAX_REASONS = 3

@@ -1,4 +1,5 @@
-"""Reads for the marketing pages: reviews, testimonials, wishlists, quiz results."""
+"""Reads for the marketing pages: reviews, testimonials, wishlists, quiz results, and the
+newsletter campaigns' progress."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from django.utils.text import Truncator
 
 from scent.catalog.models import Product, ProductImage
 from scent.marketing.models import (
+    Campaign,
     QuizResult,
     Review,
     ReviewStatus,
@@ -307,3 +309,44 @@ def quiz_answer_counts() -> dict[str, list[tuple[str, int]]]:
 
 def confirmed_subscribers() -> QuerySet[Subscriber]:
     return Subscriber.objects.filter(status=SubscriberStatus.CONFIRMED).order_by("pk")
+
+
+# --- newsletter campaigns --------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CampaignProgress:
+    total: int  # recipients when it started
+    queued: int
+    sent: int  # taken by the mail server
+    skipped: int  # unsubscribed before their turn
+
+    @property
+    def waiting(self) -> int:
+        return self.total - self.queued - self.skipped
+
+    def __str__(self) -> str:
+        return (
+            f"{self.queued} queued / {self.sent} sent of {self.total}; "
+            f"{self.skipped} unsubscribed, skipped"
+        )
+
+
+def campaigns_with_progress(campaigns: QuerySet[Campaign]) -> QuerySet[Campaign]:
+    """`campaigns` with their progress counted in the same query (see campaign_progress)."""
+    return campaigns.annotate(
+        progress_total=Count("deliveries"),
+        progress_queued=Count("deliveries", filter=Q(deliveries__queued_at__isnull=False)),
+        progress_sent=Count("deliveries", filter=Q(deliveries__sent_at__isnull=False)),
+        progress_skipped=Count("deliveries", filter=Q(deliveries__skipped_at__isnull=False)),
+    )
+
+
+def campaign_progress(campaign: Campaign) -> CampaignProgress:
+    """Queued, sent and skipped of the campaign's recipients (counted now unless annotated)."""
+    if not hasattr(campaign, "progress_total"):
+        campaign = campaigns_with_progress(Campaign.objects.filter(pk=campaign.pk)).get()
+    return CampaignProgress(
+        total=campaign.progress_total,
+        queued=campaign.progress_queued,
+        sent=campaign.progress_sent,
+        skipped=campaign.progress_skipped,
+    )

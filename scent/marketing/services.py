@@ -6,9 +6,11 @@ E-mails are queued with `queue_email` inside the transaction that makes the chan
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from itertools import batched
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +31,8 @@ from scent.core.money import format_money
 from scent.core.page_cache import catalogue_changed
 from scent.marketing import selectors
 from scent.marketing.models import (
+    Campaign,
+    CampaignDelivery,
     QuizResult,
     Review,
     ReviewStatus,
@@ -60,6 +64,17 @@ def quiz_result_save(*, user, answers: dict[str, str], product_ids: list[int]) -
         answers=answers,
         product_ids=list(product_ids),
     )
+
+
+def quiz_result_claim(*, result_id: object, user) -> bool:
+    """Give a guest's quiz result to `user`, who just signed in or registered.
+
+    `result_id` comes from that browser's own session: only a result no account owns is
+    taken, so nobody can take over someone else's. False if there was nothing to take.
+    """
+    if not isinstance(result_id, int) or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(QuizResult.objects.filter(pk=result_id, user__isnull=True).update(user=user))
 
 
 class TooManyEmails(Exception):
@@ -271,7 +286,15 @@ def subscribers_unsubscribe(*, subscribers: QuerySet[Subscriber]) -> int:
 
 @dataclass(frozen=True, slots=True)
 class NewsletterSent:
+    """What one run of a campaign did: e-mails queued and recipients skipped now."""
+
+    campaign: Campaign
     queued: int
+    skipped: int  # unsubscribed between the start and their turn
+    resumed: bool  # the campaign had started before this run
+
+
+CAMPAIGN_BATCH = 200  # recipients per transaction: queued together, or not at all
 
 
 def newsletter_template_check(template: str) -> None:
@@ -291,29 +314,132 @@ def newsletter_template_check(template: str) -> None:
             raise ValueError(f"e-mail template emails/{template}/{part} does not exist") from None
 
 
-def send_newsletter(
-    *, subject: str, body_template: str, context: dict[str, Any] | None = None
-) -> NewsletterSent:
-    """Queue `emails/<body_template>` to every confirmed subscriber, one e-mail each.
-
-    Each carries its own one-click unsubscribe link in List-Unsubscribe (RFC 8058) and
-    in the footer; `subject` and `context` are passed to the template.
-    """
+def _clean_subject(subject: str) -> str:
     subject = " ".join((subject or "").split())
     if not subject:
         raise ValueError("A newsletter needs a subject")
-    newsletter_template_check(body_template)
-    queued = 0
+    if len(subject) > Campaign._meta.get_field("subject").max_length:
+        raise ValueError("A newsletter's subject is at most 200 characters")
+    return subject
+
+
+def campaign_fingerprint(*, subject: str, template: str, context: dict[str, Any]) -> str:
+    letter = json.dumps([template, _clean_subject(subject), context], sort_keys=True)
+    return hashlib.sha256(letter.encode()).hexdigest()
+
+
+def campaign_for(*, subject: str, template: str, context: dict[str, Any] | None = None) -> Campaign:
+    """The campaign of this letter (template, subject and text): the same letter is one
+    campaign, so sending it again resumes or repeats nothing. Raises ValueError."""
+    subject = _clean_subject(subject)
+    newsletter_template_check(template)
+    context = dict(context or {})
+    try:
+        json.dumps(context)
+    except (TypeError, ValueError):
+        raise ValueError("A newsletter's context must be JSON (text and numbers)") from None
+    fingerprint = campaign_fingerprint(subject=subject, template=template, context=context)
+    Campaign.objects.bulk_create(
+        [Campaign(subject=subject, template=template, context=context, fingerprint=fingerprint)],
+        ignore_conflicts=True,
+    )
+    return Campaign.objects.get(fingerprint=fingerprint)
+
+
+def campaign_start(campaign: Campaign) -> bool:
+    """Fix the campaign's audience: one waiting delivery per confirmed subscriber now.
+
+    Done once, in one transaction (a run killed meanwhile leaves nothing behind); returns
+    False if the campaign had started already.
+    """
     with transaction.atomic():
-        for email in selectors.confirmed_subscribers().values_list("email", flat=True).iterator():
-            queue_email(
-                to=[email],
-                template=body_template,
-                context={**(context or {}), "subject": subject, "email": email},
-                headers=unsubscribe_headers(unsubscribe_url(email)),
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.started_at is not None:
+            campaign.started_at, campaign.recipients = locked.started_at, locked.recipients
+            return False
+        ids = list(selectors.confirmed_subscribers().values_list("pk", flat=True))
+        for chunk in batched(ids, 1000):
+            CampaignDelivery.objects.bulk_create(
+                [CampaignDelivery(campaign=locked, subscriber_id=pk) for pk in chunk],
+                ignore_conflicts=True,
             )
-            queued += 1
-    return NewsletterSent(queued=queued)
+        locked.recipients = len(ids)
+        locked.started_at = timezone.now()
+        locked.save(update_fields=["recipients", "started_at"])
+    campaign.started_at, campaign.recipients = locked.started_at, locked.recipients
+    return True
+
+
+def campaign_send(campaign: Campaign, *, batch_size: int = CAMPAIGN_BATCH) -> NewsletterSent:
+    """Queue the campaign's e-mail to every recipient it has not reached yet.
+
+    Each batch of recipients is locked, and each one's delivery is marked queued (with
+    the e-mail's Message-ID) in the transaction that queues their e-mail: a run killed
+    half-way loses or repeats nobody, a second run finds nobody waiting, and two runs at
+    once never take the same recipient. Whoever unsubscribed since the start is skipped
+    (their subscriber row is locked with the batch, so an unsubscribe waits or wins).
+    """
+    resumed = not campaign_start(campaign)
+    queued = skipped = 0
+    waiting = CampaignDelivery.objects.filter(
+        campaign=campaign, queued_at__isnull=True, skipped_at__isnull=True
+    )
+    while True:
+        with transaction.atomic():
+            batch = list(
+                waiting.select_related("subscriber").select_for_update().order_by("pk")[:batch_size]
+            )
+            if not batch:
+                break
+            now = timezone.now()
+            for delivery in batch:
+                email = delivery.subscriber.email
+                if delivery.subscriber.status != SubscriberStatus.CONFIRMED:
+                    delivery.skipped_at = now
+                    skipped += 1
+                    continue
+                delivery.message_id = queue_email(
+                    to=[email],
+                    template=campaign.template,
+                    context={**campaign.context, "subject": campaign.subject, "email": email},
+                    headers=unsubscribe_headers(unsubscribe_url(email)),
+                )
+                delivery.queued_at = now
+                queued += 1
+            CampaignDelivery.objects.bulk_update(batch, ["queued_at", "message_id", "skipped_at"])
+    Campaign.objects.filter(pk=campaign.pk, finished_at__isnull=True).update(
+        finished_at=timezone.now()
+    )
+    campaign.refresh_from_db()
+    return NewsletterSent(campaign=campaign, queued=queued, skipped=skipped, resumed=resumed)
+
+
+def campaign_delivery_sent(*, message_id: str, template: str) -> bool:
+    """Mark the campaign delivery of the e-mail `message_id` sent (the mail server took it)."""
+    if not template.startswith(NEWSLETTER_PREFIX) or not message_id:
+        return False
+    return bool(
+        CampaignDelivery.objects.filter(message_id=message_id, sent_at__isnull=True).update(
+            sent_at=timezone.now()
+        )
+    )
+
+
+def send_newsletter(
+    *,
+    subject: str,
+    body_template: str,
+    context: dict[str, Any] | None = None,
+    batch_size: int = CAMPAIGN_BATCH,
+) -> NewsletterSent:
+    """Send `emails/<body_template>` to every confirmed subscriber, once, as a campaign.
+
+    Each e-mail carries its own one-click unsubscribe link in List-Unsubscribe (RFC 8058)
+    and in the footer; `subject` and `context` are passed to the template. The same
+    letter again continues its campaign: it reaches only whom it had not reached.
+    """
+    campaign = campaign_for(subject=subject, template=body_template, context=context)
+    return campaign_send(campaign, batch_size=batch_size)
 
 
 # --- wishlist --------------------------------------------------------------------------------

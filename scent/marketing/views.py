@@ -20,6 +20,7 @@ from scent.core.client import limit_per_address
 from scent.marketing import selectors, services
 from scent.marketing.forms import EmailForm, QuizQuickForm, QuizStepForm, ReviewForm
 from scent.marketing.quiz import (
+    RESULT_SESSION_KEY,
     STEPS,
     QuizError,
     clean_answers,
@@ -30,7 +31,7 @@ from scent.marketing.quiz import (
 from scent.marketing.services import NewsletterTokenError, SubscribeOutcome
 
 ANSWERS_KEY = "quiz_answers"
-RESULT_KEY = "quiz_result_id"
+RESULT_KEY = RESULT_SESSION_KEY
 EMAILS_KEY = "quiz_emails_sent"
 MAX_RESULT_EMAILS = 5  # per browser session
 

@@ -1,4 +1,5 @@
-"""Simultaneous sign-ups and wishlist clicks with real connections: one row, one e-mail.
+"""Simultaneous sign-ups, wishlist clicks and newsletter runs with real connections: one
+row, one e-mail.
 
 Runs on whatever database the suite runs on (DB_CONNECTION=sqlite / mariadb / pgsql).
 """
@@ -10,7 +11,7 @@ from collections import Counter
 import pytest
 
 from scent.marketing import services
-from scent.marketing.models import Review, Subscriber, WishlistItem
+from scent.marketing.models import Review, Subscriber, SubscriberStatus, WishlistItem
 from tests.factories import ProductFactory, UserFactory
 from tests.marketing.conftest import buy
 from tests.orders.support import queued_emails, race
@@ -49,3 +50,25 @@ def test_double_clicked_wishlist_heart_keeps_one_item():
 
     assert sorted(results) == [False] * (CLICKS - 1) + [True], results
     assert WishlistItem.objects.count() == 1
+
+
+def test_the_same_newsletter_sent_twice_at_once_reaches_each_subscriber_once():
+    Subscriber.objects.bulk_create(
+        Subscriber(email=f"reader{i}@example.com", status=SubscriberStatus.CONFIRMED)
+        for i in range(30)
+    )
+
+    results = race(
+        2,
+        lambda i: services.send_newsletter(
+            subject="Autumn blends",
+            body_template="newsletter_announcement",
+            context={"message": "Cedar and clove are back."},
+            batch_size=4,
+        ),
+    )
+
+    assert all(isinstance(r, services.NewsletterSent) for r in results), results
+    assert sum(r.queued for r in results) == 30
+    sent_to = Counter(job["to"][0] for job in queued_emails("newsletter_announcement"))
+    assert len(sent_to) == 30 and set(sent_to.values()) == {1}

@@ -1,4 +1,8 @@
-"""`scent newsletter send|status`: mail a newsletter to confirmed subscribers."""
+"""`scent newsletter send|status`: mail a newsletter to confirmed subscribers, once.
+
+A letter (template, subject and text) is a campaign: sending the same letter again
+continues it, so a run that stopped half-way reaches the rest and a repeated run sends
+nothing; `status` shows each campaign's progress."""
 
 from __future__ import annotations
 
@@ -7,25 +11,27 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
-from scent.marketing import services
-from scent.marketing.models import Subscriber
+from scent.marketing import selectors, services
+from scent.marketing.models import Campaign, Subscriber
 
 
 class Command(BaseCommand):
     help = (
-        "Send a newsletter to every confirmed subscriber (one queued e-mail each, with a "
-        "one-click unsubscribe link), or show how many subscribers there are."
+        "Send a newsletter to every confirmed subscriber once (one queued e-mail each, with a "
+        "one-click unsubscribe link), or show the subscribers and the campaigns' progress."
     )
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, metavar="send|status")
         send = actions.add_parser(
             "send",
-            help="Queue a newsletter to all confirmed subscribers.",
+            help="Queue a newsletter to all confirmed subscribers (once per letter).",
             description=(
                 "The e-mail is the template emails/<template>/ (subject.txt, body.txt, "
                 "body.html); it gets `subject`, `message` and `email`. "
-                "emails/newsletter_announcement/ shows --message as paragraphs."
+                "emails/newsletter_announcement/ shows --message as paragraphs. "
+                "The same template, subject and text again continue the same campaign: "
+                "only subscribers it has not reached yet get it (none once it finished)."
             ),
         )
         send.add_argument("--subject", required=True, help="The e-mail's subject line.")
@@ -40,7 +46,7 @@ class Command(BaseCommand):
         send.add_argument(
             "--dry-run", action="store_true", help="Check the template and count; queue nothing."
         )
-        actions.add_parser("status", help="Subscribers per status.")
+        actions.add_parser("status", help="Subscribers per status, the latest campaigns.")
 
     def handle(self, *args, action: str, **options):
         if action == "status":
@@ -49,6 +55,9 @@ class Command(BaseCommand):
             )
             for status, label in Subscriber._meta.get_field("status").choices:
                 self.stdout.write(f"{label}: {counts.get(status, 0)}")
+            latest = selectors.campaigns_with_progress(Campaign.objects.order_by("-pk"))[:10]
+            for campaign in latest:
+                self.stdout.write(self._campaign_line(campaign))
             return
         message = options["message"]
         if options["message_file"] is not None:
@@ -58,19 +67,47 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot read {options['message_file']}: {error}") from None
         if options["template"] == "newsletter_announcement" and not message.strip():
             raise CommandError("The announcement needs its text: --message or --message-file")
+        letter = {
+            "subject": options["subject"],
+            "template": options["template"],
+            "context": {"message": message},
+        }
         try:
-            services.newsletter_template_check(options["template"])
-            if not options["subject"].strip():
-                raise ValueError("A newsletter needs a subject")
             if options["dry_run"]:
-                n = services.selectors.confirmed_subscribers().count()
-                self.stdout.write(f"Would queue {n} e-mails (dry run).")
+                self.stdout.write(f"Would queue {self._would_queue(**letter)} e-mails (dry run).")
                 return
-            sent = services.send_newsletter(
-                subject=options["subject"],
-                body_template=options["template"],
-                context={"message": message},
-            )
+            campaign = services.campaign_for(**letter)
         except ValueError as error:
             raise CommandError(str(error)) from None
+        finished_before = campaign.finished_at is not None
+        sent = services.campaign_send(campaign)
         self.stdout.write(f"Queued {sent.queued} e-mails.")
+        if finished_before:
+            self.stdout.write(
+                f"Campaign #{campaign.pk} was sent on {campaign.finished_at:%Y-%m-%d %H:%M} "
+                "UTC already; nobody gets it twice. Change the subject or text for a new one."
+            )
+        elif sent.resumed:
+            self.stdout.write(f"Resumed campaign #{campaign.pk} where it had stopped.")
+        self.stdout.write(self._campaign_line(campaign))
+
+    def _would_queue(self, *, subject: str, template: str, context: dict) -> int:
+        services.newsletter_template_check(template)
+        fingerprint = services.campaign_fingerprint(
+            subject=subject, template=template, context=context
+        )
+        campaign = Campaign.objects.filter(fingerprint=fingerprint).first()
+        if campaign is None or campaign.started_at is None:
+            return selectors.confirmed_subscribers().count()
+        return selectors.campaign_progress(campaign).waiting
+
+    def _campaign_line(self, campaign: Campaign) -> str:
+        state = (
+            "finished"
+            if campaign.finished_at
+            else "sending (run `send` again to resume)"
+            if campaign.started_at
+            else "not started"
+        )
+        progress = selectors.campaign_progress(campaign)
+        return f'Campaign #{campaign.pk} "{campaign.subject}": {progress}; {state}.'

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -108,3 +108,35 @@ def test_a_disabled_account_gets_no_notice(customer, immediate_queue):
         _sign_up()
 
     assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor == 'sqlite'", reason="needs concurrent writers")
+def test_simultaneous_attempts_queue_one_notice():
+    import threading
+
+    from tests.factories import UserFactory
+
+    # given an account, and four sign-ups with its e-mail at the same moment
+    UserFactory(email="ada@example.com")
+    barrier = threading.Barrier(4)
+    outcomes: list[object] = []
+
+    def attempt() -> None:
+        try:
+            barrier.wait()
+            outcomes.append(services.duplicate_signup_notify(email="ada@example.com"))
+        except BaseException as error:  # reported below
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then exactly one of them queued the notice
+    assert sorted(outcomes, key=str) == [False, False, False, True]
+    assert DBTaskResult.objects.count() == 1

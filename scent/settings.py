@@ -618,6 +618,12 @@ DBBACKUP_SEND_EMAIL = False
 # --- Shop ----------------------------------------------------------------------
 SHOP_PRODUCTS_PER_PAGE = get_int("SHOP_PRODUCTS_PER_PAGE", 12)
 SHOP_LOW_STOCK_THRESHOLD = get_int("SHOP_LOW_STOCK_THRESHOLD", 5)
+# What search results and shared links say of a page that has no description of its own,
+# and the colour of the browser bar for the installed shop (the web app manifest).
+SHOP_META_DESCRIPTION = (
+    "Pure essential oils, blends, diffusers and candles for calm, sleep and focus."
+)
+SHOP_THEME_COLOR = "#435a3f"
 # Tax in basis points (2000 = 20%); prices entered tax-inclusive (EU/UK style) or not.
 TAX_RATE_BPS = get_int("TAX_RATE_BPS", 0)
 PRICES_INCLUDE_TAX = get_bool("PRICES_INCLUDE_TAX", default=True)

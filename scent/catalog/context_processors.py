@@ -10,7 +10,7 @@ from scent.catalog import selectors
 
 
 def catalog_nav(request: HttpRequest) -> dict:
-    """`nav_categories` (queried only if a template uses it) and `canonical_url`.
+    """`nav_categories` (queried only if a template uses it), `canonical_url` and `site_url`.
 
     Catalogue views that already hold the category list pass it as `nav_categories`
     themselves; the view's value wins, so those pages query categories once.
@@ -21,4 +21,5 @@ def catalog_nav(request: HttpRequest) -> dict:
     return {
         "nav_categories": SimpleLazyObject(selectors.active_categories),
         "canonical_url": f"{base}{request.path}",
+        "site_url": base,  # for absolute addresses in shared links (og:image)
     }

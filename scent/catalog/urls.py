@@ -11,4 +11,5 @@ urlpatterns = [
     path("categories/<slug:slug>/", views.category_detail, name="category"),
     path("search/suggest/", views.search_suggest, name="suggest"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("manifest.webmanifest", views.web_app_manifest, name="manifest"),
 ]

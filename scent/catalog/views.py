@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.templatetags.static import static
 
-from scent.catalog import selectors, vocabulary
+from scent.catalog import selectors, structured_data, vocabulary
 from scent.catalog.forms import ProductFilterForm
 from scent.catalog.models import Category, NotePosition, Product, ScentFamily
 from scent.catalog.selectors import ProductFilters
@@ -21,10 +22,15 @@ from scent.core.page_cache import remember, shared_page
 def home(request: HttpRequest) -> HttpResponse:
     categories = selectors.active_categories()
     featured = selectors.featured_products()
+    base = structured_data.site_base(request)
     return render(
         request,
         "catalog/home.html",
         {
+            "structured_data": structured_data.script_tag(
+                structured_data.organization(base=base, logo=static("img/icon-512.png")),
+                structured_data.website(base=base),
+            ),
             "featured": featured,
             "ingredients": selectors.ingredient_notes(featured=featured),
             "categories": categories,
@@ -75,10 +81,18 @@ def _product_list_page(
     page_notice = ""
     if wanted > paginator.num_pages and paginator.count:
         page_notice = f"There is no page {wanted}; showing page {page.number}, the last one."
+    base = structured_data.site_base(request)
     return render(
         request,
         "catalog/product_list.html",
         {
+            "structured_data": structured_data.script_tag(
+                structured_data.list_breadcrumbs(category, base=base)
+            ),
+            "og_title": category.name if category else "Shop all products",
+            "og_description": (category.meta_description or category.description)
+            if category
+            else "",
             "form": form,
             "filters": filters,
             "category": category,
@@ -117,14 +131,26 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     sizes, chosen = selectors.product_sizes(product, wanted=request.GET.get("size", ""))
     related = selectors.related_products(product=product, with_images=False)
     selectors.product_page_images([product, *related])
+    images = list(product.images.all())
+    base = structured_data.site_base(request)
+    pictures = structured_data.image_urls(base, images[:1])
     return render(
         request,
         "catalog/product_detail.html",
         {
+            "structured_data": structured_data.script_tag(
+                structured_data.product(product, sizes=sizes, images=images, base=base),
+                structured_data.product_breadcrumbs(product, base=base),
+            ),
+            "og_type": "product",
+            "og_title": product.name,
+            "og_description": product.meta_description or product.short_description,
+            "og_image": pictures[0] if pictures else "",
+            "og_image_alt": images[0].alt_text if pictures else "",
             "product": product,
             "sizes": sizes,
             "chosen": chosen,
-            "images": list(product.images.all()),
+            "images": images,
             "note_groups": _note_groups(product),
             "related": related,
         },
@@ -143,6 +169,27 @@ def search_suggest(request: HttpRequest) -> JsonResponse:
     )
     response = JsonResponse(answer)
     response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def web_app_manifest(request: HttpRequest) -> JsonResponse:
+    """`/manifest.webmanifest`: the shop as an installable app (name, icons, colours)."""
+    manifest = {
+        "name": settings.APP_NAME,
+        "short_name": settings.APP_NAME[:12],
+        "description": settings.SHOP_META_DESCRIPTION,
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f8f6f1",
+        "theme_color": settings.SHOP_THEME_COLOR,
+        "icons": [
+            {"src": static(f"img/icon-{n}.png"), "sizes": f"{n}x{n}", "type": "image/png"}
+            for n in (192, 512)
+        ],
+    }
+    response = JsonResponse(manifest, content_type="application/manifest+json")
+    response["Cache-Control"] = "public, max-age=86400"
     return response
 
 

@@ -14,6 +14,8 @@ def shop(request: HttpRequest) -> dict:
         "APP_NAME": settings.APP_NAME,
         "APP_ENV": settings.APP_ENV,
         "SHOP_CURRENCY": settings.SHOP_CURRENCY,
+        "SHOP_META_DESCRIPTION": settings.SHOP_META_DESCRIPTION,
+        "SHOP_THEME_COLOR": settings.SHOP_THEME_COLOR,
         "TEST_PAYMENTS": settings.PAYMENT_GATEWAY == "test",
     }
     if page_cache.is_shared_render(request):

@@ -4,6 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from scent.catalog.sitemaps import SITEMAPS
+from scent.catalog.sitemaps import TEMPLATE as SITEMAP_TEMPLATE
 from scent.core.theme import set_theme
 from scent.core.version import version
 
@@ -32,7 +33,7 @@ urlpatterns = [
     path(
         "sitemap-<section>.xml",
         sitemap_views.sitemap,
-        {"sitemaps": SITEMAPS},
+        {"sitemaps": SITEMAPS, "template_name": SITEMAP_TEMPLATE},
         name="django.contrib.sitemaps.views.sitemap",
     ),
     # /quiz/, /newsletter/, /reviews/, /wishlist/ and /account/wishlist/

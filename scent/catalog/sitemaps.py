@@ -1,14 +1,22 @@
-"""sitemap.xml: an index of sections (pages, categories, products) for search engines."""
+"""sitemap.xml: an index of sections (pages, categories, products) for search engines.
+
+Product entries list the product's pictures too (Google's image sitemap extension,
+`<image:image>`), through the template `catalog/sitemap.xml`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 from django.urls import reverse
 
-from scent.catalog.models import Category, Product
+from scent.catalog.models import Category, Product, ProductImage
+from scent.catalog.structured_data import image_urls
+
+TEMPLATE = "catalog/sitemap.xml"  # Django's, plus the image namespace and entries
 
 
 class PagesSitemap(Sitemap):
@@ -38,7 +46,22 @@ class ProductSitemap(Sitemap):
     limit = 10_000  # per sitemap page; the index lists every page
 
     def items(self) -> QuerySet[Product]:
-        return Product.objects.active().only("slug", "updated_at").order_by("pk")
+        pictures = ProductImage.objects.only("product_id", "image").order_by("position", "pk")
+        return (
+            Product.objects.active()
+            .only("slug", "updated_at")
+            .order_by("pk")
+            .prefetch_related(Prefetch("images", queryset=pictures))
+        )
+
+    def get_urls(self, page=1, site=None, protocol=None) -> list[dict]:
+        """Each product's entry with `images`: its pictures' absolute addresses."""
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        for url in urls:
+            address = urlsplit(url["location"])
+            base = f"{address.scheme}://{address.netloc}"
+            url["images"] = image_urls(base, url["item"].images.all())
+        return urls
 
     def lastmod(self, item: Product) -> datetime:
         return item.updated_at

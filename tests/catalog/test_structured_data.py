@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import pytest
 
@@ -284,3 +285,31 @@ def test_the_web_app_manifest_is_served_as_json_with_its_icons(client):
             b"".join(picture.streaming_content if picture.streaming else [picture.content])[:8]
             == b"\x89PNG\r\n\x1a\n"
         )
+
+
+def test_the_sitemap_lists_each_product_with_its_pictures(client, lavender):
+    # given a second picture of the product, and a product without any
+    ProductImageFactory(product=lavender, image=image_bytes((320, 240)), position=1)
+    ProductFactory(name="Plain Soap", slug="plain-soap")
+
+    # when a crawler reads the products' sitemap
+    response = client.get("/sitemap-products.xml")
+
+    # then it is valid XML in which the product's entry lists both pictures, absolute
+    assert response.status_code == 200
+    root = ElementTree.fromstring(response.content)  # noqa: S314 - our own output
+    ns = {
+        "s": "http://www.sitemaps.org/schemas/sitemap/0.9",
+        "image": "http://www.google.com/schemas/sitemap-image/1.1",
+    }
+    entries = {
+        url.findtext("s:loc", namespaces=ns): [
+            loc.text for loc in url.findall("image:image/image:loc", ns)
+        ]
+        for url in root.findall("s:url", ns)
+    }
+    pictures = entries["http://testserver/products/lavender-oil/"]
+    assert len(pictures) == 2
+    stored = [f"http://testserver{image.image.url}" for image in lavender.images.all()]
+    assert sorted(pictures) == sorted(stored)
+    assert entries["http://testserver/products/plain-soap/"] == []

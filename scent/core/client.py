@@ -38,6 +38,10 @@ logger = logging.getLogger(__name__)
 # header) share this one address, so they are limited together rather than not at all.
 UNKNOWN_ADDRESS = "0.0.0.0"  # noqa: S104 (an address to count by, never bound to)
 
+# Hidden inputs the shop's forms post beside their fields (where to go back to, which
+# sign-up box was used); the 429 page sends them again with the form.
+KEPT_HIDDEN = ("next", "source")
+
 LIMITED_MESSAGE = (
     "We have had a lot of requests from your connection in a short time, so we have "
     "paused this for a little while to keep the shop safe. Please try again in {minutes}."
@@ -129,9 +133,7 @@ def limited_response(
         typed = {key: request.POST.get(key) for key in request.POST}
         form = form_class(initial=typed)
         hidden = [
-            (key, value)
-            for key, value in typed.items()
-            if key not in form.fields and key != "csrfmiddlewaretoken"
+            (key, typed[key]) for key in KEPT_HIDDEN if key in typed and key not in form.fields
         ]
     response = render(
         request,

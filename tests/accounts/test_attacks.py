@@ -57,7 +57,7 @@ def test_behind_nginx_each_visitor_is_locked_by_their_own_address(client, custom
             customer.email,
             "wrong password here",
             REMOTE_ADDR=NGINX,
-            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, {ATTACKER}",
+            HTTP_X_FORWARDED_FOR=f"8.8.4.{n}, {ATTACKER}",
         )
     # then the attacker's real address is locked out
     locked = _login(

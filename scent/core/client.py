@@ -110,6 +110,9 @@ def count_towards_limit(request: HttpRequest, *, group: str, rate: str) -> None:
 
 def _minutes(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "an hour" if hours == 1 else f"{hours} hours"
     return "a minute" if minutes == 1 else f"{minutes} minutes"
 
 

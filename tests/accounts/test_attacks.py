@@ -91,6 +91,7 @@ def test_guesses_over_many_accounts_from_one_address_are_paused(client, customer
     html = response.content.decode()
     assert "<html" in html
     assert "paused this for a little while" in html
+    assert "try again in 15 minutes" in html
     assert 'value="ada@example.com"' in html
     assert PASSWORD not in html
     assert not _signed_in(client)
@@ -153,6 +154,7 @@ def test_registrations_from_one_address_are_limited_and_the_form_keeps_the_typin
     assert response.status_code == 429
     html = response.content.decode()
     assert "paused this for a little while" in html
+    assert "try again in an hour" in html
     assert 'value="new9@example.com"' in html
     assert 'value="Grace"' in html and 'value="Hopper"' in html
     assert "lavender fields at dusk" not in html

@@ -181,9 +181,9 @@ def test_the_message_id_is_fixed_when_queued_and_is_the_one_that_arrives(setting
 
 @pytest.mark.django_db
 def test_a_job_run_again_after_its_worker_died_sends_nothing(mail_to):
+    # Given: the worker sent the e-mail, then died before saving the job's result.
     message_id = reset_email()
     work_off()
-    # Given: the worker sent the e-mail, then died before saving the job's result.
     job = DBTaskResult.objects.get()
     job.status = "RUNNING"
     job.worker_ids = ["dead-worker"]
@@ -209,9 +209,11 @@ def test_a_job_run_again_after_its_worker_died_sends_nothing(mail_to):
 
 @pytest.mark.django_db
 def test_a_busy_server_gets_the_same_message_once_when_retried(mail_to):
+    # Given: the SMTP server answers the first DATA with 451 (busy, try later).
     mail_to.busy = 1
     message_id = reset_email()
 
+    # When: the first attempt fails, and the retry runs after its backoff.
     work_off()
     assert mail_to.messages == []
     assert DBTaskResult.objects.get().status == "READY"  # waiting for its backoff
@@ -220,6 +222,7 @@ def test_a_busy_server_gets_the_same_message_once_when_retried(mail_to):
     work_off()
     work_off()
 
+    # Then: one message arrived, with the Message-ID fixed when it was queued.
     job = DBTaskResult.objects.get()
     assert job.status == "SUCCESSFUL"
     assert len(job.worker_ids) == 2
@@ -257,10 +260,11 @@ def test_a_job_queued_before_message_ids_existed_is_still_delivered_and_recorded
 
 @pytest.mark.django_db
 def test_two_emails_for_one_order_have_different_message_ids(settings, mail_to):
+    # Given: an order paid (the provider tells us twice) and shipped.
     settings.TAX_RATE_BPS = 0
     lavender = ProductFactory(name="Lavender Oil", sku="LAV-10", price=1250, stock_quantity=5)
     order = orders.place_order(checkout=make_checkout([(lavender, 1)]))
-    for _ in range(2):  # the payment provider tells us twice
+    for _ in range(2):
         orders.mark_order_paid(
             order_number=order.number,
             amount=order.total,
@@ -271,11 +275,13 @@ def test_two_emails_for_one_order_have_different_message_ids(settings, mail_to):
     order.refresh_from_db()
     orders.ship_order(order=order, tracking_number="1Z999")
 
-    work_off()
+    # When: the worker sends what was queued.
     work_off()
 
+    # Then: a confirmation and a shipping notice, each with a Message-ID of its own.
     subjects = {m["Message-ID"]: m["Subject"] for m in mail_to.messages}
     assert len(mail_to.messages) == 2 and len(subjects) == 2
+    assert all(order.number in subject for subject in subjects.values())
     assert sorted(SentEmail.objects.values_list("template", flat=True)) == [
         "order_confirmation",
         "order_shipped",

@@ -134,3 +134,23 @@ def test_account_pages_fit_a_phone(mobile_page, screenshot):
         page.goto(path)
         assert _no_sideways_scroll(page), path
         screenshot(page, name)
+
+
+def test_too_many_sign_ups_get_a_pause_page_that_keeps_the_typing(
+    mobile_page, screenshot, settings
+):
+    # given an address allowed one registration attempt an hour
+    settings.REGISTER_RATE = "1/h"
+    page = mobile_page
+    for attempt in range(2):
+        page.goto("/accounts/register/")
+        page.get_by_label("E-mail", exact=True).fill(f"grace{attempt}@example.com")
+        page.get_by_label("First name (optional)").fill("Grace")
+        page.get_by_role("button", name="Create account").click()
+    # then the second gets the shop's pause page, with what was typed, fitting a phone
+    assert page.get_by_role("heading", name="Let's take a short pause").is_visible()
+    assert page.get_by_label("E-mail", exact=True).input_value() == "grace1@example.com"
+    assert page.get_by_label("First name (optional)").input_value() == "Grace"
+    assert page.get_by_role("button", name="Try again").is_visible()
+    assert _no_sideways_scroll(page)
+    screenshot(page, "accounts-rate-limited-390")

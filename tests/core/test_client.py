@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 
 import pytest
 import redis
 from django.test import RequestFactory
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from scent.core.client import UNKNOWN_ADDRESS, client_address, over_limit
 from tests.core.test_redis_backends import REDIS_TEST_URL
@@ -84,6 +88,27 @@ def test_an_unreadable_address_is_one_shared_bucket_not_an_error(settings):
     request = _request("")
     # then the address is a fixed placeholder, so limits still apply and nothing crashes
     assert client_address(request) == UNKNOWN_ADDRESS
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(
+    forwarded=st.text(max_size=300),
+    fly=st.text(max_size=60),
+    remote=st.one_of(st.just("198.51.100.7"), st.text(max_size=40)),
+    count=st.integers(min_value=0, max_value=3),
+)
+def test_any_header_a_visitor_sends_gives_an_address_and_never_an_error(
+    forwarded, fly, remote, count
+):
+    from django.test import override_settings
+
+    request = _request(remote, HTTP_X_FORWARDED_FOR=forwarded, HTTP_FLY_CLIENT_IP=fly)
+    headers = ["HTTP_FLY_CLIENT_IP", "HTTP_X_FORWARDED_FOR"]
+    with override_settings(TRUSTED_PROXY_COUNT=count, CLIENT_IP_HEADERS=headers):
+        address = client_address(request)
+    ipaddress.ip_address(address)  # always a plain address the rate limiter can count by
+    if count == 0 and remote == "198.51.100.7":
+        assert address == "198.51.100.7"
 
 
 def test_axes_and_the_rate_limiter_use_the_same_address(settings):

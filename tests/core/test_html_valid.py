@@ -165,6 +165,9 @@ def test_the_main_pages_pass_the_nu_html_checker(client, catalogue, nu_checker, 
         "search-nothing": "/products/?q=lavendr",
         "login": "/accounts/login/",
         "register": "/accounts/register/",
+        "password-reset": "/accounts/password-reset/",
+        "quiz": "/quiz/",
+        "newsletter": "/newsletter/",
     }
     rendered = {}
     for name, url in pages.items():
@@ -174,6 +177,12 @@ def test_the_main_pages_pass_the_nu_html_checker(client, catalogue, nu_checker, 
     size = ProductVariant.objects.get(sku="LAV-10")
     client.post("/cart/add/", {"product_id": catalogue.pk, "variant_id": size.pk, "quantity": 2})
     rendered["cart"] = client.get("/cart/").content.decode()
+    checkout = client.get("/checkout/", follow=True)
+    assert checkout.status_code == 200
+    rendered["checkout"] = checkout.content.decode()
+    missing = client.get("/products/no-such-oil/")
+    assert missing.status_code == 404
+    rendered["not-found"] = missing.content.decode()
     assert "LAV-10" in rendered["cart"] or "10 ml" in rendered["cart"]
     customer = UserFactory()
     order = OrderFactory(user=customer, email=customer.email, paid=True)
@@ -184,6 +193,8 @@ def test_the_main_pages_pass_the_nu_html_checker(client, catalogue, nu_checker, 
         "account-profile": "/account/profile/",
         "account-orders": "/account/orders/",
         "account-order": f"/account/orders/{order.number}/",
+        "product-signed-in": "/products/lavender-oil/",
+        "wishlist": "/account/wishlist/",
     }
     for name, url in account_pages.items():
         response = client.get(url)

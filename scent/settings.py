@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    # A sign-in refused for its address (LOGIN_FAILURE_RATE) gets the 429 page.
+    "scent.accounts.middleware.LoginLimitMiddleware",
 ]
 
 ROOT_URLCONF = "scent.urls"

@@ -28,7 +28,7 @@ from scent.accounts.forms import (
     RegistrationForm,
 )
 from scent.accounts.models import Address, User
-from scent.core.client import limit_per_address, limited_response
+from scent.core.client import limit_per_address
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -82,17 +82,6 @@ class LoginView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
-
-    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        response = super().post(request, *args, **kwargs)
-        if getattr(request, "login_limited", False):  # AddressLoginLimitBackend refused it
-            return limited_response(
-                request,
-                rate=settings.LOGIN_FAILURE_RATE,
-                form_class=EmailAuthenticationForm,
-                title="Log in",
-            )
-        return response
 
 
 class LogoutView(auth_views.LogoutView):

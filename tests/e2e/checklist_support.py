@@ -38,7 +38,7 @@ from tests.ops.conftest import ROOT, ScentProcesses, SmtpServer, _Collector, wai
 from tests.ops.prod_server import production_env
 
 CARD = "4242 4242 4242 4242"
-HEALTH_TOKEN = "checklist-health-token"  # `Authorization: Bearer ...` shows /health's details
+HEALTH_TOKEN = "checklist-health-token-7f3a9c2e5b1d8f4a6e0b"  # `Authorization: Bearer ...` shows /health's details
 # The processes' output of the last run (gunicorn, worker, commands) is kept here.
 LOG_DIR = ROOT / "test-artifacts" / "logs"
 

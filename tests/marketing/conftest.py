@@ -21,6 +21,9 @@ from tests.e2e.conftest import (  # noqa: F401
 )
 from tests.factories import CategoryFactory, MoodFactory, ProductFactory, UserFactory, variant_of
 
+# `scent` subprocesses on this test's database, for test_campaign_killed.py.
+from tests.ops.conftest import scent_env, scent_process  # noqa: F401
+
 
 @pytest.fixture
 def immediate_queue(settings, django_capture_on_commit_callbacks):

@@ -9,7 +9,12 @@ from html.parser import HTMLParser
 from xml.etree import ElementTree
 
 import pytest
+from django.test import override_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from scent.catalog import selectors, structured_data
 from scent.catalog.inventory import refresh_product_summary, set_stock
 from scent.catalog.models import ProductVariant
 from scent.marketing.models import Review, ReviewStatus
@@ -211,6 +216,7 @@ def test_the_home_page_describes_the_shop_and_its_search(client):
     # then it carries the Organization and the WebSite with a search that works
     assert of_type(head, "Organization")["name"] == "The Scent"
     assert of_type(head, "Organization")["url"] == f"{SHOP}/"
+    assert of_type(head, "Organization")["logo"] == f"{SHOP}/static/img/icon-512.png"
     action = of_type(head, "WebSite")["potentialAction"]
     template = action["target"]["urlTemplate"]
     assert template == f"{SHOP}/products/?q={{search_term_string}}"
@@ -313,3 +319,50 @@ def test_the_sitemap_lists_each_product_with_its_pictures(client, lavender):
     stored = [f"http://testserver{image.image.url}" for image in lavender.images.all()]
     assert sorted(pictures) == sorted(stored)
     assert entries["http://testserver/products/plain-soap/"] == []
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_any_catalogue_text_stays_inside_its_script_element(text):
+    # given any text a product could hold (markup, quotes, separators, emoji)
+    # when it is written as JSON-LD
+    tag = structured_data.script_tag({"name": text})
+
+    # then the element holds no "<" before its own end tag, and reads back exactly
+    body = tag.removeprefix('<script type="application/ld+json">').removesuffix("</script>")
+    assert "<" not in body and ">" not in body and "&" not in body
+    assert json.loads(body) == {"name": text}
+
+
+def test_the_json_ld_costs_the_product_page_no_query(
+    client, lavender, django_assert_max_num_queries
+):
+    # given a product with two sizes, a picture and approved reviews
+    review = Review.objects.create(product=lavender, user=UserFactory(), rating=4, body="Good.")
+    reviews_moderate(reviews=Review.objects.filter(pk=review.pk), status=ReviewStatus.APPROVED)
+
+    # when its page is rendered (not served from the shared page cache)
+    with override_settings(PAGE_CACHE_SECONDS=0), django_assert_max_num_queries(10):
+        head, _ = read(client, "/products/lavender-oil/")
+
+    # then it has the full JSON-LD within the page's usual query budget
+    data = of_type(head, "Product")
+    assert (
+        len(data["offers"]) == 2 and data["image"] and data["aggregateRating"]["reviewCount"] == 1
+    )
+    assert of_type(head, "BreadcrumbList")
+
+
+def test_building_the_json_ld_reads_only_what_the_page_loaded(lavender, django_assert_num_queries):
+    # given the product as the product page loads it (sizes, category, pictures)
+    item = selectors.product_for_page(slug="lavender-oil")
+    sizes, _ = selectors.product_sizes(item)
+    selectors.product_page_images([item])
+    images = list(item.images.all())
+
+    # when its JSON-LD is built, then no query runs
+    with django_assert_num_queries(0):
+        structured_data.script_tag(
+            structured_data.product(item, sizes=sizes, images=images, base=SHOP),
+            structured_data.product_breadcrumbs(item, base=SHOP),
+        )

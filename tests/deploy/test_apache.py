@@ -345,6 +345,21 @@ def test_static_files_come_from_apache_with_far_future_cache_headers(lightsail):
     status, headers, body = apache.request("GET", "/static/probe.0123456789ab.txt")
     assert (status, body) == (200, b"served by apache")
     assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # Where a Brotli copy exists (WhiteNoise writes one when brotli is installed), browsers
+    # that accept br get it, still as a stylesheet that varies by Accept-Encoding.
+    (static / "probe.0123456789ab.css").write_text("body{color:green}")
+    (static / "probe.0123456789ab.css.br").write_bytes(b"brotli bytes")
+    status, headers, body = apache.request(
+        "GET", "/static/probe.0123456789ab.css", headers={"Accept-Encoding": "gzip, br"}
+    )
+    assert (status, body) == (200, b"brotli bytes")
+    assert headers["Content-Encoding"] == "br"
+    assert headers["Content-Type"].startswith("text/css")
+    assert "Accept-Encoding" in headers["Vary"]
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    status, headers, body = apache.request("GET", "/static/probe.0123456789ab.css")
+    assert (status, body) == (200, b"body{color:green}")
+    assert "Content-Encoding" not in headers
     # An unhashed name may change, so browsers revalidate it after five minutes.
     status, headers, body = apache.request("GET", "/static/probe.txt")
     assert (status, body) == (200, b"unhashed")

@@ -15,7 +15,7 @@ NOT_OPERATOR_VARIABLES = {"PYTEST_VERSION", "FLY_IMAGE_REF"}
 
 
 def variables_read_by_the_code() -> set[str]:
-    pattern = re.compile(r'get_(?:str|bool|int|choice|list)\(\s*"([A-Z][A-Z0-9_]+)"')
+    pattern = re.compile(r'get_(?:str|bool|int|choice|list|rate)\(\s*"([A-Z][A-Z0-9_]+)"')
     names: set[str] = set()
     for path in (ROOT / "scent").rglob("*.py"):
         names |= set(pattern.findall(path.read_text()))

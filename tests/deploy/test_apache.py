@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -254,6 +255,35 @@ class Lightsail:
             source=source,
         )
 
+    def upload_to_sign_in(self, upload: bytes) -> tuple[bytes, dict]:
+        """A multipart sign-in POST (wrong password) with `upload` as its first part and
+        the CSRF token as its last: Django accepts it only if the whole body arrived."""
+        cookie, token = self.form("/accounts/login/")
+        boundary = secrets.token_hex(16)
+
+        def part(name: str, value: bytes, filename: str = "") -> bytes:
+            disposition = f'form-data; name="{name}"' + (
+                f'; filename="{filename}"' * bool(filename)
+            )
+            kind = "Content-Type: application/octet-stream\r\n" * bool(filename)
+            head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\n{kind}\r\n"
+            return head.encode() + value + b"\r\n"
+
+        body = (
+            part("image", upload, "lavender.jpg")
+            + part("username", b"nobody@example.com")
+            + part("password", b"wrong-password")
+            + part("csrfmiddlewaretoken", token.encode())
+            + f"--{boundary}--\r\n".encode()
+        )
+        headers = {
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Cookie": cookie,
+            "Origin": self.apache.origin,
+            "Referer": self.apache.origin + "/accounts/login/",
+        }
+        return body, headers
+
 
 @pytest.fixture(scope="module")
 def apache_binary() -> str:
@@ -403,30 +433,9 @@ def test_the_client_address_reaches_the_app_and_cannot_be_forged(lightsail):
 
 def test_an_eight_megabyte_upload_reaches_the_app(lightsail):
     apache = lightsail.apache
-    cookie, token = lightsail.form("/accounts/login/")
-    boundary = secrets.token_hex(16)
-    image = os.urandom(8 * 1024 * 1024)
-
-    def part(name: str, value: bytes, filename: str | None = None) -> bytes:
-        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
-        kind = "Content-Type: application/octet-stream\r\n" if filename else ""
-        head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\n{kind}\r\n"
-        return head.encode() + value + b"\r\n"
-
-    # The CSRF token comes last: Django only finds it if all 8 MB arrived.
-    body = (
-        part("image", image, "lavender.jpg")
-        + part("username", b"nobody@example.com")
-        + part("password", b"wrong-password")
-        + part("csrfmiddlewaretoken", token.encode())
-        + f"--{boundary}--\r\n".encode()
-    )
-    headers = {
-        "Content-Type": f"multipart/form-data; boundary={boundary}",
-        "Cookie": cookie,
-        "Origin": apache.origin,
-        "Referer": apache.origin + "/accounts/login/",
-    }
+    # The sign-in form with an 8 MB file in front of its fields: Django finds the CSRF
+    # token (the last part) only if all of it arrived.
+    body, headers = lightsail.upload_to_sign_in(os.urandom(8 * 1024 * 1024))
     status, _, page = apache.request("POST", "/accounts/login/", body=body, headers=headers)
     assert status == 200, page[:500]  # the sign-in form again, not Apache's 413
     assert b"csrfmiddlewaretoken" in page
@@ -457,6 +466,30 @@ def test_an_eight_megabyte_upload_reaches_the_app(lightsail):
                 encode_chunked=True,
             )
         assert conn.getresponse().status == 411
+    finally:
+        conn.close()
+
+
+def test_a_slow_upload_is_not_cut_off(lightsail):
+    # Given a visitor on a slow line: 512 KB over about 24 seconds (Apache's body timeout
+    # is 20 s, extended by every 500 bytes that arrive)
+    body, headers = lightsail.upload_to_sign_in(os.urandom(512 * 1024))
+    conn = lightsail.apache.https()
+    try:
+        conn.putrequest("POST", "/accounts/login/")
+        for name, value in headers.items():
+            conn.putheader(name, value)
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders()
+        pieces = [body[i : i + len(body) // 8 + 1] for i in range(0, len(body), len(body) // 8 + 1)]
+        for piece in pieces:
+            conn.send(piece)
+            time.sleep(3)
+        # Then the whole upload still reaches the shop, which answers with the form again.
+        response = conn.getresponse()
+        page = response.read()
+        assert response.status == 200, page[:500]
+        assert b"csrfmiddlewaretoken" in page
     finally:
         conn.close()
 

@@ -38,8 +38,10 @@ def test_wrong_passwords_lock_the_account_only_for_the_guessing_address(client, 
     # given five wrong passwords for Ada's account from one address
     for _ in range(5):
         _login(client, customer.email, "wrong password here", REMOTE_ADDR=ATTACKER)
-    # when that address tries the right password, it is refused
-    assert _login(client, customer.email, PASSWORD, REMOTE_ADDR=ATTACKER).status_code == 429
+    # when that address tries the right password, it is refused, and told why
+    locked = _login(client, customer.email, PASSWORD, REMOTE_ADDR=ATTACKER)
+    assert locked.status_code == 429
+    assert "on this connection" in locked.content.decode()
     assert not _signed_in(client)
     # then Ada, from her own address, still signs in
     response = _login(client, customer.email, PASSWORD, REMOTE_ADDR=OWNER)

@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 
 from scent.catalog.models import ProductVariant
 from scent.marketing.models import Review, ReviewStatus
@@ -183,6 +184,11 @@ def test_the_main_pages_pass_the_nu_html_checker(client, catalogue, nu_checker, 
     missing = client.get("/products/no-such-oil/")
     assert missing.status_code == 404
     rendered["not-found"] = missing.content.decode()
+    with override_settings(REGISTER_RATE="1/h"):  # one attempt an hour per address
+        client.post("/accounts/register/", {"email": "one@example.com"})
+        limited = client.post("/accounts/register/", {"email": "two@example.com"})
+    assert limited.status_code == 429
+    rendered["rate-limited"] = limited.content.decode()
     assert "LAV-10" in rendered["cart"] or "10 ml" in rendered["cart"]
     customer = UserFactory()
     order = OrderFactory(user=customer, email=customer.email, paid=True)

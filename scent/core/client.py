@@ -27,12 +27,18 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
+from django_redis.exceptions import ConnectionInterrupted
 from ipware.ip import get_client_ip
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+
+# What a cache that is down raises: the database cache, django-redis, redis-py, sockets.
+CACHE_ERRORS = (DatabaseError, ConnectionInterrupted, RedisError, OSError)
 
 # All clients whose address cannot be read (e.g. a proxy on a Unix socket that sends no
 # header) share this one address, so they are limited together rather than not at all.
@@ -90,7 +96,7 @@ def over_limit(request: HttpRequest, *, group: str, rate: str, count: bool = Tru
     """
     try:
         usage = get_usage(request, group=group, key="ip", rate=rate, increment=count)
-    except Exception:  # a cache outage (Redis restarting) must not answer 500
+    except CACHE_ERRORS:  # a cache outage (Redis restarting) must not answer 500
         logger.warning("rate limit %s not checked: the cache is unavailable", group, exc_info=True)
         return False
     if usage is None:  # RATELIMIT_ENABLE is off

@@ -2,7 +2,7 @@
 
 Debian's apache2 (installed from Debian's packages when missing) runs the shipped virtual
 hosts on loopback ports with a generated main config (the Bitnami blueprint's httpd.conf
-plays that part on Lightsail) and a self-signed certificate in place of bncert-tool's. As
+plays that part on Lightsail) and a self-signed certificate in place of bncert-tool's Let's Encrypt one. As
 on Bitnami, Apache starts as root and serves as the unprivileged `daemon` user. Behind it,
 gunicorn serves a release built by deploy/release.py on the unix socket, as in test_vps.py.
 """
@@ -73,11 +73,12 @@ def render_vhost(root: Path, cert_dir: Path, http_port: int, https_port: int) ->
     """deploy/vps/apache/the-scent.conf with this machine's paths and ports."""
     vhost = VHOST.read_text()
     vhost = vhost.replace("/var/www/the-scent", str(root))
+    # bncert-tool's links to its Let's Encrypt certificate and key.
     vhost = vhost.replace(
-        "/opt/bitnami/apache/conf/bitnami/certs/server.crt", str(cert_dir / "fullchain.pem")
+        "/opt/bitnami/apache/conf/shop.example.com.crt", str(cert_dir / "fullchain.pem")
     )
     vhost = vhost.replace(
-        "/opt/bitnami/apache/conf/bitnami/certs/server.key", str(cert_dir / "privkey.pem")
+        "/opt/bitnami/apache/conf/shop.example.com.key", str(cert_dir / "privkey.pem")
     )
     vhost = vhost.replace("/opt/bitnami/apps/letsencrypt", str(root / "letsencrypt"))
     vhost = vhost.replace("ServerName shop.example.com", "ServerName localhost")

@@ -391,6 +391,7 @@ def test_static_files_come_from_apache_with_far_future_cache_headers(lightsail):
     status, headers, body = apache.request("GET", "/static/probe.0123456789ab.css")
     assert (status, body) == (200, b"body{color:green}")
     assert "Content-Encoding" not in headers
+    assert "Accept-Encoding" in headers["Vary"]
     # An unhashed name may change, so browsers revalidate it after five minutes.
     status, headers, body = apache.request("GET", "/static/probe.txt")
     assert (status, body) == (200, b"unhashed")

@@ -8,6 +8,7 @@ is validated in one Java run (it starts in about two seconds).
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
@@ -74,7 +75,9 @@ def _fetch_jar() -> Path:
         if done.returncode == 0:
             packed = json.loads(done.stdout)[0]
             tgz = CACHE / packed["filename"]
-            return _unpack(tgz.read_bytes(), packed["version"])
+            jar = _unpack(tgz.read_bytes(), packed["version"])
+            tgz.unlink()
+            return jar
     with urllib.request.urlopen(REGISTRY, timeout=60) as answer:
         latest = json.load(answer)
     with urllib.request.urlopen(latest["dist"]["tarball"], timeout=300) as answer:
@@ -99,12 +102,15 @@ def nu_checker() -> list[str]:
     java = _java()
     if java is None:
         pytest.skip("no Java: Debian's default-jre-headless could not be installed")
-    jar = _cached_jar()
-    if jar is None:
-        try:
-            jar = _fetch_jar()
-        except OSError as error:
-            pytest.skip(f"the vnu-jar npm package could not be fetched: {error}")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with (CACHE / "vnu-jar.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one test process fetches; the others wait for it
+        jar = _cached_jar()
+        if jar is None:
+            try:
+                jar = _fetch_jar()
+            except OSError as error:
+                pytest.skip(f"the vnu-jar npm package could not be fetched: {error}")
     return [java, "-Xss2m", "-jar", str(jar), "--errors-only", "--format", "json"]
 
 

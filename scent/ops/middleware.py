@@ -11,9 +11,11 @@ from math import ceil
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.functional import empty
 
 from scent.core.logging import request_context
@@ -21,6 +23,7 @@ from scent.ops import maintenance
 from scent.ops.maintenance import MaintenanceState
 
 access_logger = logging.getLogger("scent.request")
+logger = logging.getLogger("scent.ops")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Fly's proxy sets Fly-Request-Id; a proxy in front of nginx may set X-Request-ID.
@@ -123,6 +126,39 @@ class MaintenanceMiddleware:
         if state.redirect and not _is_redirect_target(request, state.redirect):
             return _no_store(HttpResponseRedirect(state.redirect))
         return maintenance_response(state)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """The database went away (a restart, a failover): the shop's 503 page, not a 500."""
+        if not database_unavailable(exception):
+            return None
+        logger.warning("database unavailable, answered 503: %s", exception)
+        response = maintenance_response(
+            MaintenanceState(started_at=timezone.now(), retry=DATABASE_RETRY_AFTER)
+        )
+        response.planned_maintenance = False  # type: ignore[attr-defined]
+        return response
+
+
+# MySQL/MariaDB client and server errors that mean "no database right now": too many
+# connections, shutdown in progress, lock wait timeout, deadlock, can't connect, server
+# gone away, lost connection, disconnected for inactivity.
+_MYSQL_UNAVAILABLE = {1040, 1053, 1205, 1213, 2002, 2003, 2006, 2013, 4031}
+DATABASE_RETRY_AFTER = 30
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True for a failure to reach the database, False for an error in a query."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    code = exc.args[0] if exc.args else None
+    if isinstance(code, int):  # MySQLdb: (code, message)
+        return code in _MYSQL_UNAVAILABLE
+    cause = type(exc.__cause__)
+    if cause.__module__.startswith("psycopg"):  # psycopg: connection failures and timeouts
+        return True
+    return "database is locked" in str(exc)  # SQLite
 
 
 def maintenance_response(state: MaintenanceState) -> HttpResponse:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.db.utils import InterfaceError, OperationalError
 from django.tasks import Task
 from django.utils.module_loading import import_string
 
@@ -25,6 +26,8 @@ from django.utils.module_loading import import_string
 ABANDONED_ATTEMPTS = 3
 
 T = TypeVar("T", bound=Task)
+# Lost or refused database connections, lock timeouts, deadlocks: worth another attempt.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 class WorkerLost(Exception):
@@ -39,8 +42,13 @@ class RetryPolicy:
     not_on: tuple[type[BaseException], ...] = ()
 
     def retries(self, exc: BaseException) -> bool:
-        """Return True if `exc` is a transient failure this policy retries."""
-        return isinstance(exc, self.on) and not isinstance(exc, self.not_on)
+        """Return True if `exc` is a transient failure this policy retries.
+
+        The database going away (a restart, a failover) is transient for every task with a
+        policy: the job is retried rather than lost.
+        """
+        transient = isinstance(exc, (*self.on, *DATABASE_UNAVAILABLE))
+        return transient and not isinstance(exc, self.not_on)
 
     def delay(self, attempts_made: int) -> int:
         """Seconds to wait before the attempt after `attempts_made` attempts."""

@@ -28,6 +28,7 @@ from typing import Any
 
 import django_rq
 import django_tasks.signals as backport_signals
+from django import db
 from django.db import transaction
 from django.tasks import Task, TaskResult, TaskResultStatus
 from django.tasks.base import TASK_MAX_PRIORITY, TaskError
@@ -51,6 +52,8 @@ from scent.ops.queue.retry import ABANDONED_ATTEMPTS, policy_for
 
 logger = logging.getLogger("scent.queue")
 
+# Seconds between a worker's checks for a free scheduler lock and abandoned jobs.
+MAINTENANCE_INTERVAL = 60
 # How long the attempt count of a job is kept (failed jobs stay a week, see prune).
 ATTEMPTS_TTL = 8 * 24 * 3600
 
@@ -211,10 +214,27 @@ class Worker(BaseWorker):
 
     force = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # RQ looks for a free scheduler lock and for jobs of dead workers only every 10
+        # minutes by default, and an idle worker waits for a job up to its TTL (7 minutes)
+        # before it looks at all: a worker killed while holding the lock, or in the middle
+        # of a job, stalled every retry and that job for so long.
+        kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
+        kwargs.setdefault("worker_ttl", MAINTENANCE_INTERVAL + 15)
+        super().__init__(*args, **kwargs)
+
+    def execute_job(self, job, queue) -> None:
+        # The work horse is a fork: it must open its own database connection, never share
+        # this process's or inherit one the database dropped (a restart of MariaDB would
+        # otherwise fail every later job with "server has gone away").
+        db.connections.close_all()
+        super().execute_job(job, queue)
+
     def check_for_suspension(self, burst: bool) -> None:
         super().check_for_suspension(burst)
         if self.force:
             return
+        db.close_old_connections()  # reconnect after the database restarted
         from scent.ops.maintenance import is_down
 
         paused = False

@@ -13,13 +13,14 @@ PYTHON ?= $(shell for v in 3.13 3.12; do \
 PORT ?= 8000
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install run seed test test-sqlite test-mariadb test-postgres lint format clean lock storage bench bench-checkout
+.PHONY: help install run seed test test-sqlite test-mariadb test-postgres lint format clean lock storage bench bench-checkout rehearse
 
 help:
 	@echo "make run    - install, migrate, seed demo data and serve on http://127.0.0.1:$(PORT) (web + worker + scheduler)"
 	@echo "make test   - run the whole test suite (SQLite, MariaDB, PostgreSQL, Redis, browser)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - storefront throughput with wrk, demo vs 100,000 products (BENCH_ARGS=...)"
+	@echo "make rehearse - two app nodes, workers, schedulers behind nginx under six faults (REHEARSE_ARGS=...)"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -90,6 +91,14 @@ bench: install
 BENCH_CHECKOUT_ARGS ?=
 bench-checkout: install
 	$(BIN)/python bench/checkout.py $(BENCH_CHECKOUT_ARGS)
+
+# The multi-node rehearsal: two app nodes behind nginx, two workers, two schedulers, MariaDB,
+# Redis and SMTP of its own on loopback, shoppers and buyers while six faults strike; checks
+# orders, stock and e-mail: `make rehearse REHEARSE_ARGS="--buyers 8 --smtp-outage 30"`.
+REHEARSE_ARGS ?=
+rehearse: $(VENV)/.installed-mysql
+	@scripts/ensure-system-packages mariadb-server redis-server nginx-light openssl
+	$(BIN)/python scripts/rehearse.py $(REHEARSE_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -12,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -42,6 +42,8 @@ def _next_url(request: HttpRequest) -> str:
 
 
 def _safe_next(request: HttpRequest) -> str:
+    """A URL to redirect to (answer it with HttpResponseRedirect: redirect() would try a
+    `next` such as "abc" as a view name, a 500)."""
     return _next_url(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
@@ -50,7 +52,7 @@ def _safe_next(request: HttpRequest) -> str:
 )
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect(_safe_next(request))
+        return HttpResponseRedirect(_safe_next(request))
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -67,7 +69,7 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to {settings.APP_NAME}: your account is ready.")
-            return redirect(_safe_next(request))
+            return HttpResponseRedirect(_safe_next(request))
     if form.has_error("email", code="duplicate_email"):
         # The page says the e-mail has an account (as before); its owner hears about it.
         services.duplicate_signup_notify(email=form.data.get("email", ""))

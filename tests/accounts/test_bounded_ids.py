@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from scent.accounts.models import Address
@@ -20,3 +22,15 @@ def test_a_huge_address_id_is_not_found_and_the_address_book_is_kept(client, act
 
     assert response.status_code == 404
     assert list(Address.objects.filter(user=customer)) == [address]
+
+
+@pytest.mark.parametrize("target", ["abc", "1\x80", "<script>"])
+def test_a_signed_in_customer_opening_sign_up_with_a_next_that_is_no_path_goes_there_not_500(
+    client, target
+):
+    client.force_login(UserFactory())
+
+    response = client.get("/accounts/register/", {"next": target})
+
+    assert response.status_code == 302
+    assert urlsplit(response["Location"]).netloc == ""  # still this site

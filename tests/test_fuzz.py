@@ -451,3 +451,118 @@ def test_the_walk_reaches_every_public_area_of_the_urlconf():
         assert any(r.startswith(area) for r in walked), area
     assert not any(r.startswith("admin/") for r in walked)
     assert json.dumps(walked)  # plain text routes
+
+
+# --- signed webhooks of any shape ----------------------------------------------------------
+WEBHOOK_SECRET = "whsec_fuzz_scent_payments"
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
+    max_leaves=12,
+)
+_intent = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.one_of(st.just("pi_fuzz"), _json),
+        "object": st.one_of(st.just("payment_intent"), _json),
+        "status": st.one_of(st.sampled_from(["succeeded", "requires_payment_method"]), _json),
+        "amount": st.one_of(st.integers(), _json),
+        "amount_received": st.one_of(st.integers(), _json),
+        "currency": st.one_of(st.just("usd"), _json),
+        "metadata": st.one_of(st.fixed_dictionaries({"order_number": st.text(max_size=12)}), _json),
+        "last_payment_error": _json,
+    },
+)
+_event = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.one_of(st.text(max_size=30).map(lambda t: f"evt_{t}"), _json),
+        "object": st.one_of(st.just("event"), _json),
+        "type": st.one_of(
+            st.sampled_from(
+                [
+                    "payment_intent.succeeded",
+                    "payment_intent.payment_failed",
+                    "payment_intent.canceled",
+                    "charge.refunded",
+                    "customer.created",
+                ]
+            ),
+            _json,
+        ),
+        "created": st.one_of(st.integers(), _json),
+        "data": st.one_of(st.fixed_dictionaries({"object": _intent}), _json),
+    },
+)
+
+
+def _signed_post(client: Client, payload: bytes):
+    import hashlib
+    import hmac
+    import time
+
+    t = int(time.time())
+    digest = hmac.new(
+        WEBHOOK_SECRET.encode(), f"{t}.".encode() + payload, hashlib.sha256
+    ).hexdigest()
+    return client.post(
+        "/webhooks/stripe/",
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": f"t={t},v1={digest}"},
+    )
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # nested 100,000 deep
+        b'{"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1"}}}',
+        b'{"id": "evt_2", "type": "payment_intent.payment_failed", "data": {"object": '
+        b'{"id": 7, "status": [], "last_payment_error": "x", "metadata": 3}}}',
+        b'{"id": "evt_3", "type": ',
+        b"\xff\xfe",
+        b'{"id": "\\ud800", "type": "payment_intent.succeeded"}',
+        b"null",
+    ],
+)
+def test_a_signed_webhook_of_an_odd_shape_is_never_a_5xx(client, settings, shop, payload):
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    shop, _oil = shop
+    before = _saved(shop)
+
+    response = _signed_post(client, payload)
+
+    assert response.status_code in (200, 400), response.content[:300]
+    assert _saved(shop) == before
+
+
+@hsettings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(event=_event)
+def test_signed_webhook_events_of_any_generated_shape_are_answered_200_or_400(
+    client, settings, db, event
+):
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+
+    response = _signed_post(client, json.dumps(event).encode())
+
+    assert response.status_code in (200, 400), (event, response.content[:300])
+
+
+def test_the_fuzzed_webhooks_are_signed_as_stripe_signs(client, settings, db):
+    """Given the signing above, a well-formed event we do not handle is accepted (200), so
+    the odd shapes above reach the event parser rather than failing the signature."""
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    event = {"id": "evt_ok", "object": "event", "type": "customer.created", "data": {"object": {}}}
+
+    assert _signed_post(client, json.dumps(event).encode()).status_code == 200
+    assert (
+        client.post("/webhooks/stripe/", data=b"{}", content_type="application/json").status_code
+        == 400
+    )

@@ -14,7 +14,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from scent.core.money import format_money, parse_major
+from scent.core import params
+from scent.core.money import format_money
 from scent.orders import services
 from scent.orders.models import Order, OrderEvent, OrderLine, OrderTransaction
 
@@ -320,11 +321,9 @@ class OrderAdmin(admin.ModelAdmin):
             if not raw:
                 continue
             try:
-                amount = parse_major(raw, order.currency)
-            except ValueError:
-                self.message_user(
-                    request, f"{order.number}: enter an amount like 12.50.", messages.ERROR
-                )
+                amount = params.parse_price(raw, order.currency, name="amount")
+            except params.BadParameter as error:
+                self.message_user(request, f"{order.number}: {error.message}", messages.ERROR)
                 continue
             try:
                 refund_order(

@@ -11,8 +11,9 @@ class CoreConfig(AppConfig):
         from django.urls import register_converter
 
         from scent.core.cache import create_cache_table
-        from scent.core.params import IdConverter
+        from scent.core.params import IdConverter, ReferenceConverter
 
         register_converter(IdConverter, "id")  # <id:pk>: an int a bigint column holds
+        register_converter(ReferenceConverter, "ref")  # <ref:number>: an order number
 
         post_migrate.connect(create_cache_table, sender=self)

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from scent.core import params
 from scent.payments import selectors, services, webhooks
 from scent.payments.forms import TestCardForm
 from scent.payments.gateways import CardDeclined, GatewayError, get_gateway
@@ -107,7 +108,9 @@ def stripe_return(request: HttpRequest, order_number: str) -> HttpResponse:
     if order.is_paid:
         return _confirmation(order)
     payment = selectors.payment_for_return(
-        order_number=order.number, gateway="stripe", reference=request.GET.get("payment_intent", "")
+        order_number=order.number,
+        gateway="stripe",
+        reference=params.plain_reference(request.GET.get("payment_intent")),
     )
     if payment is None:
         messages.error(request, "We could not find that payment. Please try again.")

@@ -128,10 +128,10 @@ class MaintenanceMiddleware:
         return maintenance_response(state)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        """The database went away (a restart, a failover): the shop's 503 page, not a 500."""
-        if not database_unavailable(exception):
+        """The database or Redis went away (a restart, a failover): the 503 page, not a 500."""
+        if not (database_unavailable(exception) or redis_unavailable(exception)):
             return None
-        logger.warning("database unavailable, answered 503: %s", exception)
+        logger.warning("database or Redis unavailable, answered 503: %s", exception)
         response = maintenance_response(
             MaintenanceState(started_at=timezone.now(), retry=DATABASE_RETRY_AFTER)
         )
@@ -159,6 +159,15 @@ def database_unavailable(exc: BaseException) -> bool:
     if cause.__module__.startswith("psycopg"):  # psycopg: connection failures and timeouts
         return True
     return "database is locked" in str(exc)  # SQLite
+
+
+def redis_unavailable(exc: BaseException) -> bool:
+    """True when Redis (cache, sessions) could not be reached or did not answer in time."""
+    try:
+        from redis.exceptions import ConnectionError, TimeoutError
+    except ImportError:  # no Redis client installed: no Redis in use
+        return False
+    return isinstance(exc, (ConnectionError, TimeoutError))
 
 
 def maintenance_response(state: MaintenanceState) -> HttpResponse:

@@ -1,5 +1,5 @@
-"""The database going away (a restart, a failover) is an outage, not a bug: visitors get the
-shop's 503 page with Retry-After, and queued jobs are retried rather than lost."""
+"""The database or Redis going away (a restart, a failover) is an outage, not a bug: visitors
+get the shop's 503 page with Retry-After, and queued jobs are retried rather than lost."""
 
 from __future__ import annotations
 
@@ -56,6 +56,22 @@ def test_a_psycopg_connection_failure_is_a_503_too(client, settings):
     client.raise_request_exception = False
 
     assert client.get("/t/").status_code == 503
+
+
+def test_a_page_met_by_a_redis_restart_answers_the_503_page_too(client, settings):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    # Given a page whose cache lookup finds Redis restarting
+    _shop_with_a_page_that_raises(
+        settings,
+        RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused."),
+    )
+    client.raise_request_exception = False
+
+    # Then the visitor is asked to come back, not shown an error
+    response = client.get("/t/")
+    assert response.status_code == 503
+    assert "Please come back" in response.content.decode()
 
 
 def test_a_query_error_is_still_a_500_and_not_hidden_as_an_outage(client, settings):

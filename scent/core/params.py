@@ -6,6 +6,10 @@ limits). Anything out of range, or not a plain number, raises BadParameter, whos
 is written for a person. BadParameter is a django BadRequest: a view may catch it and
 show its message, and one it does not catch is answered 400 by `bad_request` below
 (the project's handler400), never 500 and never with anything saved.
+
+URLs use the bounded converters registered in scent.core.apps: `<id:pk>` (an id a bigint
+holds) and `<ref:number>` (an order number: letters, digits, "-" and "_"); anything else
+in their place is a 404.
 """
 
 from __future__ import annotations

@@ -202,7 +202,7 @@ def shop(db, settings):
     oils = CategoryFactory(name="Essential oils", slug="essential-oils")
     oil = ProductFactory(name="Lavender Oil", slug="lavender-oil", category=oils, price=1250)
     ProductFactory(name="Cedar Soap", slug="cedar-soap", category=oils, price=800)
-    ShippingMethodFactory(name="Standard", code="fz-standard", price=495)
+    standard = ShippingMethodFactory(name="Standard", code="fz-standard", price=495)
     customer = UserFactory(email="ada@example.com", password=PASSWORD)
     address = AddressFactory(user=customer)
     order = OrderFactory(user=customer, email=customer.email)
@@ -218,6 +218,7 @@ def shop(db, settings):
         "section": "products",
         "token": "x",
         "uidb64": "x",
+        "shipping_method": str(standard.pk),
     }
     generic = {
         "product_id": str(oil.pk),
@@ -411,6 +412,21 @@ def test_hostile_input_never_breaks_a_page_leaks_markup_or_changes_what_is_saved
             {"product_id": oil.pk, "quantity": 2, "csrfmiddlewaretoken": token},
         )
         assert CartItem.objects.filter(cart__user=shop.customer, quantity=2).exists()
+        # Through checkout to the review step, so the walk meets every step's form.
+        steps = {
+            "/checkout/contact/": {"email": shop.customer.email},
+            "/checkout/address/": {
+                "full_name": "Ada Lovelace",
+                "line1": "12 Lavender Lane",
+                "city": "Bath",
+                "postal_code": "BA1 1AA",
+                "country": "GB",
+            },
+            "/checkout/shipping/": {"shipping_method": shop.good["shipping_method"]},
+        }
+        for path, data in steps.items():
+            assert client.post(path, {**data, "csrfmiddlewaretoken": token}).status_code == 302
+        assert client.get("/checkout/review/").status_code == 200
     visit = Visit(client=client, token=_csrf_token(client))
     targets = _targets(client, shop)
     if visitor == "customer":
@@ -449,6 +465,9 @@ def test_hostile_input_never_breaks_a_page_leaks_markup_or_changes_what_is_saved
     for must in ("/cart/update/", "/cart/remove/", "/wishlist/remove/", "/checkout/place/"):
         assert must in walked
     if visitor == "customer":
+        forms = {t.path: set(t.fields) for t in targets if t.method == "POST"}
+        assert {"line1", "postal_code", "country"} <= forms.get("/checkout/address/", set())
+        assert "expected_total" in forms.get("/checkout/place/", set())
         assert {t.path for t in targets if t.method == "POST" and "quantity" in t.fields} >= {
             "/cart/update/"
         }, "the cart page's quantity form was not found"

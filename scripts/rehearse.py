@@ -516,6 +516,8 @@ class Traffic:
         default_factory=list
     )  # t, status, path, body
     windows: list[tuple[str, float, float]] = field(default_factory=list)  # fault, start, end
+    began_monotonic: float = field(default_factory=time.monotonic)
+    began_wall: float = field(default_factory=time.time)
 
     def record(self, status: int, path: str, body: str = "") -> None:
         with self.lock:
@@ -536,6 +538,28 @@ class Traffic:
             if start - 0.5 <= at <= end + grace:
                 return fault
         return None
+
+
+def mail_queue_state(cluster: Cluster) -> str:
+    """What the mail queue still holds (a job waiting for a later retry is late, not gone)."""
+    if cluster.queue != "redis":
+        return "(not inspected: database queue)"
+    try:
+        from scent.ops.queue.rq import status
+
+        mail = status()["queues"]["mail"]
+    except Exception as exc:  # the report must not hide the failure it explains
+        return f"(unreadable: {exc})"
+    return ", ".join(f"{mail[k]} {k}" for k in ("queued", "scheduled", "started", "failed"))
+
+
+def describe_time(traffic: Traffic, when) -> str:
+    """`when` (a datetime) as seconds after the load began, and the fault it fell in."""
+    if when is None:
+        return "at an unknown time"
+    at = traffic.began_monotonic + (when.timestamp() - traffic.began_wall)
+    fault = traffic.in_window(at)
+    return f"at +{at - traffic.began_monotonic:.1f} s" + (f", during {fault}" if fault else "")
 
 
 @dataclass
@@ -761,7 +785,7 @@ def pick_targets(count: int, stock: int) -> list[Target]:
     raise RehearsalError(f"the seeded shop has fewer than {count} products to sell")
 
 
-def wait_for_mail(cluster: Cluster, seconds: float) -> None:
+def wait_for_mail(cluster: Cluster, seconds: float) -> float:
     """Let the workers send what is queued (a send retried after a kill or the outage)."""
     from django.db import connection
 
@@ -775,10 +799,11 @@ def wait_for_mail(cluster: Cluster, seconds: float) -> None:
                 email__startswith="rehearsal-", payment_status=PaymentStatus.PAID
             ).values_list("number", flat=True)
         )
-        mailed = {m for m in confirmed_numbers(cluster)}
+        mailed = set(confirmed_numbers(cluster))
         if paid <= mailed:
-            return
+            break
         time.sleep(1)
+    return seconds - max(0.0, deadline - time.monotonic())
 
 
 def confirmed_numbers(cluster: Cluster) -> list[str]:
@@ -850,11 +875,15 @@ def check(cluster: Cluster, traffic: Traffic, attempts: list[Attempt], start_sto
         ids_per_purpose[(number or ",".join(message["to"]), template)].add(message["message_id"])
     mailed = {number for number, _ in ids_per_purpose}
     lost = sorted(paid - mailed)
+    # When each lost one was paid, against the faults' times: the fault that lost it.
+    paid_at = dict(Order.objects.filter(number__in=lost).values_list("number", "paid_at"))
+    lost = [f"{number} (paid {describe_time(traffic, paid_at[number])})" for number in lost]
     repeats = sum(n - 1 for n in id_counts.values() if n > 1)
     duplicated = sorted(f"{key[0]} ({len(v)} messages)" for key, v in ids_per_purpose.items()
                         if len(v) > 1)  # fmt: skip
     if lost:
-        failures.append(f"confirmation e-mail lost for {lost}")
+        failures.append(f"confirmation e-mail lost for {lost}; the mail queue holds "
+                        f"{mail_queue_state(cluster)}")  # fmt: skip
     if duplicated:
         failures.append(f"two different messages for one purpose: {duplicated[:10]}")
 
@@ -873,10 +902,13 @@ def check(cluster: Cluster, traffic: Traffic, attempts: list[Attempt], start_sto
     # HTTP: no 5xx outside the outages; during the database outage the shop's 503 page.
     outside = []
     bad_pages = []
+    during: dict[str, Counter] = defaultdict(Counter)
     for at, status, path, body in traffic.responses:
         if status and status < 500:
             continue
         fault = traffic.in_window(at)
+        if fault is not None:
+            during[fault][status or "no answer"] += 1
         if fault is None:
             outside.append(f"{status or 'no answer'} {path}")
         elif status and ("Traceback" in body or (fault == "mariadb" and status != 503)):
@@ -900,6 +932,7 @@ def check(cluster: Cluster, traffic: Traffic, attempts: list[Attempt], start_sto
         "messages": len(messages),
         "paid": len(paid),
         "schedule_runs": runs,
+        "during": {fault: dict(statuses) for fault, statuses in during.items()},
     }
 
 
@@ -973,7 +1006,9 @@ def main(argv: list[str] | None = None) -> int:
         for thread in threads:
             thread.join(60)
         say("load stopped; waiting for the queue to send what it holds")
-        wait_for_mail(cluster, args.drain)
+        drained = wait_for_mail(cluster, args.drain)
+        say(f"every paid order's e-mail was at the SMTP server {drained:.0f} s later"
+            if drained < args.drain else f"gave up waiting for e-mail after {drained:.0f} s")  # fmt: skip
         failures, numbers = check(cluster, traffic, attempts, args.stock)
     except RehearsalError as exc:
         print(f"rehearse: FAILED to run: {exc}", file=sys.stderr)
@@ -996,6 +1031,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{numbers['repeats']} repeats of one Message-ID")  # fmt: skip
     print(f"  scheduler: {numbers['schedule_runs']} runs by two schedulers, "
           "each due time once" + ("" if not any("twice" in f for f in failures) else ": NO"))  # fmt: skip
+    print(f"  answers that failed during the outages: {numbers['during'] or 'none'}")
     for failure in failures:
         print(f"  FAIL {failure}")
     print(

@@ -3,7 +3,10 @@
 Call `queue_email(...)` inside the transaction that makes the change the e-mail is
 about (order placed, password reset asked, ...). With the database queue the job row
 is written in that same transaction, so the e-mail exists exactly when the change
-does; with other backends it is enqueued on commit.
+does. With the Redis queue a PendingEmail row is written in that transaction instead
+and the job pushed to Redis right after the commit; a process killed between the two
+(or a Redis away at that moment) leaves the row, which `push_pending_emails` pushes a
+minute later (scheduler job mail:push-pending).
 
 Templates live in `emails/<template>/`: subject.txt, body.txt and body.html. Bodies
 extend the shop's layouts, `emails/base.txt` and `emails/base.html` (blocks `content`,
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import timedelta
 from email.utils import make_msgid
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,13 +57,14 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
-from scent.ops.models import SentEmail
+from scent.ops.models import PendingEmail, SentEmail
 from scent.ops.queue import backend_kind
 from scent.ops.queue.retry import retry
 
 logger = logging.getLogger(__name__)
 
 MAIL_QUEUE = "mail"
+PUSH_AFTER = timedelta(minutes=1)  # a pending e-mail older than this lost its process
 
 # Sent after the mail backend accepted an e-mail (and its send was recorded), with
 # message_id, template and to: for apps that show what went out (a newsletter
@@ -98,20 +103,51 @@ def queue_email(
         "headers": headers or {},
         "message_id": new_message_id(),
     }
-    if _queue_is_transactional():
+    kind = backend_kind()
+    if kind == "database":
         send_email.enqueue(**kwargs)
+    elif kind == "redis":
+        pending = PendingEmail.objects.create(message_id=kwargs["message_id"], job=kwargs)
+        transaction.on_commit(lambda: _push(pending))
     else:
         transaction.on_commit(lambda: send_email.enqueue(**kwargs))
     return kwargs["message_id"]
 
 
+def _push(pending: PendingEmail) -> bool:
+    """Put a pending e-mail's job on the queue, then forget the row; False if the queue
+    cannot be reached (the row stays for `push_pending_emails`)."""
+    try:
+        send_email.enqueue(**pending.job)
+    except Exception:  # Redis down or refusing: the e-mail must not be lost with the error
+        logger.warning(
+            "mail queue unreachable, the e-mail waits for the next push",
+            exc_info=True,
+            extra={"template": pending.job.get("template"), "message_id": pending.message_id},
+        )
+        return False
+    PendingEmail.objects.filter(pk=pending.pk).delete()
+    return True
+
+
+def push_pending_emails(*, older_than: timedelta = PUSH_AFTER, limit: int = 500) -> int:
+    """Push the e-mails whose process died (or met no queue) between its commit and its
+    push, oldest first; returns how many reached the queue. The scheduler runs it every
+    minute. Rows younger than `older_than` are left to the process that wrote them."""
+    cutoff = timezone.now() - older_than
+    pushed = 0
+    for pending in PendingEmail.objects.filter(created_at__lte=cutoff).order_by("pk")[:limit]:
+        if not _push(pending):
+            break  # the queue is away: the rest waits for the next minute
+        pushed += 1
+    if pushed:
+        logger.warning("pushed %d e-mail(s) left behind by a lost process", pushed)
+    return pushed
+
+
 def new_message_id() -> str:
     """A new, globally unique Message-ID in the shop's own domain (APP_URL's host)."""
     return make_msgid(domain=_msgid_domain())
-
-
-def _queue_is_transactional() -> bool:
-    return backend_kind() == "database"
 
 
 def unsubscribe_headers(url: str, *, mailto: str = "") -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class MaintenanceMode(models.Model):
@@ -100,3 +101,25 @@ class SentEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} to {self.to} ({self.message_id})"
+
+
+class PendingEmail(models.Model):
+    """An e-mail job not yet on a queue that lives outside the database (Redis).
+
+    scent.core.emails.queue_email writes it in the transaction of the change the e-mail
+    is about and deletes it once the job is on the queue, right after the commit. A row
+    left behind means the process died (or Redis was away) between the commit and the
+    push: `push_pending_emails`, every minute, pushes it again. A second push of a job
+    that did reach the queue sends nothing: the send is recorded under its Message-ID.
+    """
+
+    message_id = models.CharField(max_length=255, unique=True)
+    job = models.JSONField(help_text="send_email's arguments.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "e-mail waiting for the queue"
+        verbose_name_plural = "e-mails waiting for the queue"
+
+    def __str__(self) -> str:
+        return f"{self.job.get('template', '?')} ({self.message_id})"

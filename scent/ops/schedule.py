@@ -13,6 +13,7 @@ jobs are skipped in maintenance mode unless `even_in_maintenance=True`.
 
 from scent.cart.tasks import prune_guest_carts
 from scent.catalog import vocabulary
+from scent.core.emails import push_pending_emails
 from scent.ops import tasks
 from scent.ops.backups import scheduled_backup
 from scent.ops.scheduler import HEARTBEAT_JOB, Schedule
@@ -73,4 +74,12 @@ schedule.call(
     name="search:vocabulary",
     description='Rebuild the words behind "Did you mean" from the active products: words no '
     "product uses any more go, the others are counted again (saves add words as they come).",
+)
+schedule.call(
+    push_pending_emails,
+    cron="* * * * *",
+    name="mail:push-pending",
+    even_in_maintenance=True,
+    description="Put on the Redis queue the e-mails whose process died (or found Redis away) "
+    "between its commit and the push; a no-op with the database queue.",
 )

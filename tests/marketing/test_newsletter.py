@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -365,3 +366,14 @@ def test_subscribe_and_confirm_query_budget(client, django_assert_max_num_querie
     token = services.confirm_token("ada@example.com")
     with django_assert_max_num_queries(6):
         assert client.get(f"/newsletter/confirm/{token}/").status_code == 200
+
+
+@pytest.mark.parametrize(("url", "source"), [("/", "home"), ("/products/", "footer")])
+def test_each_page_offers_one_newsletter_sign_up(client, url, source):
+    """Given the home page (its own sign-up section) and any other page (the footer's),
+    when a visitor opens it, then there is exactly one sign-up form, the page's own."""
+    html = client.get(url).content.decode()
+
+    forms = re.findall(r'<form[^>]+class="newsletter-form"', html)
+    assert len(forms) == 1
+    assert f'name="source" value="{source}"' in html

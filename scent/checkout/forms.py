@@ -1,7 +1,7 @@
 from django import forms
 
-from scent.accounts.countries import COUNTRIES
-from scent.core.widgets import StaticSelect
+from scent.accounts.forms import AddressForm as AccountAddressForm
+from scent.accounts.services import ADDRESS_FIELDS
 
 
 class ContactForm(forms.Form):
@@ -12,48 +12,29 @@ class ContactForm(forms.Form):
     )
 
 
-class AddressForm(forms.Form):
-    full_name = forms.CharField(
-        max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"})
-    )
-    line1 = forms.CharField(
-        label="Address line 1",
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
-    )
-    line2 = forms.CharField(
-        label="Address line 2",
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
-    )
-    city = forms.CharField(
-        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
-    )
-    region = forms.CharField(
-        label="State / county",
-        max_length=100,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
-    )
-    postal_code = forms.CharField(
-        label="Postal code",
-        max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
-    )
-    country = forms.ChoiceField(
-        choices=(("", "Choose a country"), *COUNTRIES),
-        widget=StaticSelect(attrs={"autocomplete": "country"}),
-    )
-    phone = forms.CharField(
-        max_length=32, required=False, widget=forms.TextInput(attrs={"autocomplete": "tel"})
-    )
+class AddressForm(AccountAddressForm):
+    """The address book's form (the same fields, limits and cleaning, so an address the
+    checkout takes can always be kept in the book) as the checkout asks it: no label and
+    no default flag; a signed-in shopper may keep the address."""
+
     save_address = forms.BooleanField(
         label="Save this address to my address book", required=False, initial=True
     )
 
+    class Meta(AccountAddressForm.Meta):
+        fields = [name for name in ADDRESS_FIELDS if name != "label"]
+        # The step's template marks what is optional itself.
+        labels = {
+            "line1": "Address line 1",
+            "line2": "Address line 2",
+            "region": "State / county",
+            "postal_code": "Postal code",
+            "phone": "Phone",
+        }
+
     def __init__(self, *args, can_save: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        del self.fields["make_default"]
         if not can_save:
             del self.fields["save_address"]
 

@@ -760,15 +760,11 @@ def setup_django(env: dict[str, str]) -> None:
     django.setup()
 
 
-@dataclass(frozen=True)
-class Target:
-    variant_id: int
-    product_id: int
-    sku: str
-    path: str
+def pick_targets(count: int, stock: int) -> list:
+    """bench/checkout.py's Targets: the sizes the buyers buy, each with `stock` units."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from checkout import Target
 
-
-def pick_targets(count: int, stock: int) -> list[Target]:
     from scent.catalog import inventory
     from scent.catalog.models import Product, ProductVariant
 

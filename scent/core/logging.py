@@ -106,7 +106,9 @@ _BEARER = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=\-]{6,}", re.IGN
 # Stripe secret/restricted/webhook keys and client secrets, whatever they sit next to.
 _STRIPE_SECRET = re.compile(r"\b(sk|rk)_(live|test)_[A-Za-z0-9]{8,}|\bwhsec_[A-Za-z0-9]{8,}")
 # 13-19 digits, optionally grouped by spaces or dashes: a card number if Luhn says so.
-_PAN_CANDIDATE = re.compile(r"(?<![\d.])\d(?:[ -]?\d){12,18}(?![\d.])")
+# Not digits inside a word: ids such as Stripe's evt_d20f5641573749559b5d3c4b hold runs
+# of digits that pass Luhn by chance (one in ten), and must stay readable.
+_PAN_CANDIDATE = re.compile(r"(?<![\w.])\d(?:[ -]?\d){12,18}(?![\w.])")
 
 
 def luhn_valid(digits: str) -> bool:

@@ -164,3 +164,17 @@ def test_access_line_and_request_id_header(client, db, caplog):
     assert record.status == response.status_code
     assert record.duration_ms >= 0
     assert record.getMessage().startswith("GET / ")
+
+
+def test_digits_inside_an_id_are_not_taken_for_a_card_number(json_log):
+    """Given a Stripe event id whose digits happen to pass Luhn, when it is logged, then it
+    stays whole (a warning that names the event must name it), and a card beside it goes."""
+    logger, lines, _ = json_log
+    event_id = "evt_d20f5641573749559b5d3c4b"
+    assert luhn_valid("5641573749559")
+
+    logger.warning(f"stripe event ignored: {event_id}; card {VISA}")
+
+    message = lines()[0]["message"]
+    assert event_id in message
+    assert VISA not in message and message.count(REDACTED) == 1

@@ -545,12 +545,22 @@ def mail_queue_state(cluster: Cluster) -> str:
     if cluster.queue != "redis":
         return "(not inspected: database queue)"
     try:
+        import django_rq
+        from rq.intermediate_queue import IntermediateQueue
+
+        from scent.ops.models import PendingEmail
         from scent.ops.queue.rq import status
 
         mail = status()["queues"]["mail"]
+        queue = django_rq.get_queue("mail")
+        # Taken by a worker that lost Redis before it registered the job: RQ's maintenance
+        # fails it over (then its retry) a minute or two later.
+        stuck = len(IntermediateQueue(queue.key, connection=queue.connection).get_job_ids())
+        pending = PendingEmail.objects.count()  # not pushed to Redis yet (scheduler: 1 min)
     except Exception as exc:  # the report must not hide the failure it explains
         return f"(unreadable: {exc})"
-    return ", ".join(f"{mail[k]} {k}" for k in ("queued", "scheduled", "started", "failed"))
+    held = [f"{mail[k]} {k}" for k in ("queued", "scheduled", "started", "failed")]
+    return ", ".join([*held, f"{stuck} taken by a worker that lost Redis", f"{pending} not pushed"])
 
 
 def describe_time(traffic: Traffic, when) -> str:

@@ -32,6 +32,8 @@ $(BIN)/python:
 
 # Installs are pinned by constraints.txt (the lock); the stamp re-runs pip when either changes.
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	@scripts/ensure-system-packages libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core || \
+	  echo "warning: invoice PDFs (WeasyPrint) need Debian's libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core" >&2
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $@
 
